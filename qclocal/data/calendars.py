@@ -1,0 +1,68 @@
+"""Exchange sessions from the `exchange-calendars` library: the market-hours fallback for a data folder that
+lacks LEAN's `market-hours/market-hours-database.json` (which `qclocal.data.market_hours` prefers).
+
+Only regular hours are covered; holidays and early closes (13:00 on the day after Thanksgiving, Christmas Eve,
+and so on) come from the library's rules for the exchange.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+
+import exchange_calendars as xcals
+import pandas as pd
+
+# Calendars are built once per exchange over a wide span and sliced; rebuilding per call costs ~0.4 s.
+_SPAN_START = pd.Timestamp("1970-01-01")
+_SPAN_END = pd.Timestamp("2040-12-31")
+_cache: dict[str, tuple[pd.Timestamp, pd.Timestamp, pd.DataFrame]] = {}
+_lock = threading.Lock()
+
+
+def _schedule(exchange: str, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
+    with _lock:
+        cached = _cache.get(exchange)
+        if cached is not None and cached[0] <= start and end <= cached[1]:
+            return cached[2]
+        lo = min(start, _SPAN_START if cached is None else cached[0])
+        hi = max(end, _SPAN_END if cached is None else cached[1])
+        try:
+            cal = xcals.get_calendar(exchange, start=lo, end=hi)
+        except xcals.errors.InvalidCalendarName:
+            raise ValueError(f"unknown exchange calendar {exchange!r}; use an exchange-calendars name such as "
+                             "XNYS (NYSE) or XNAS (Nasdaq)") from None
+        tz = cal.tz
+        frame = pd.DataFrame({
+            "open": cal.schedule["open"].dt.tz_convert(tz).dt.tz_localize(None),
+            "close": cal.schedule["close"].dt.tz_convert(tz).dt.tz_localize(None),
+        })
+        frame.index = pd.DatetimeIndex(frame.index, name="session")
+        frame.attrs["tz"] = str(tz)
+        _cache[exchange] = (lo, hi, frame)
+        return frame
+
+
+def sessions(start: dt.date | pd.Timestamp | str, end: dt.date | pd.Timestamp | str,
+             exchange: str = "XNYS") -> pd.DataFrame:
+    """Sessions from `start` to `end` inclusive, indexed by session date (naive), with naive exchange-local
+    `open` and `close` datetimes (early closes included). `.attrs["tz"]` names the exchange time zone."""
+    lo = pd.Timestamp(start).normalize()
+    hi = pd.Timestamp(end).normalize()
+    if hi < lo:
+        raise ValueError(f"sessions: end {hi:%Y-%m-%d} is before start {lo:%Y-%m-%d}")
+    frame = _schedule(exchange, lo, hi)
+    out = frame.loc[lo:hi].copy()
+    out.attrs["tz"] = frame.attrs["tz"]
+    return out
+
+
+def session_dates(start: dt.date | pd.Timestamp | str, end: dt.date | pd.Timestamp | str,
+                  exchange: str = "XNYS") -> pd.DatetimeIndex:
+    return pd.DatetimeIndex(sessions(start, end, exchange).index)
+
+
+def is_early_close(frame: pd.DataFrame) -> pd.Series:
+    """True for sessions that close before the exchange's usual closing time."""
+    close_time = frame["close"] - frame.index
+    return close_time < close_time.mode().iloc[0]
