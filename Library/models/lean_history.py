@@ -18,8 +18,10 @@ import pandas as pd
 
 __all__ = ["HistoryError", "ticker_of", "normalise", "wide", "per_symbol"]
 
-_FIX = ("check the subscription (add_equity / add_data) and the date range; for local runs create the data with "
-        "`qclocal data generate` or `qclocal data import`")
+_FIX = (
+    "check the subscription (add_equity / add_data) and the date range; for local runs create the data with "
+    "`qclocal data generate` or `qclocal data import`"
+)
 
 
 class HistoryError(ValueError):
@@ -48,7 +50,8 @@ def normalise(history: pd.DataFrame) -> pd.DataFrame:
     if not isinstance(index, pd.MultiIndex) or index.nlevels != 2:
         raise HistoryError(
             f"expected history() indexed by (symbol, time), got index levels {list(index.names)}; "
-            "pass the DataFrame returned by history() unchanged (do not .loc[symbol] or reset_index it)")
+            "pass the DataFrame returned by history() unchanged (do not .loc[symbol] or reset_index it)"
+        )
     names = list(index.names)
     symbol_level = names.index("symbol") if "symbol" in names else 0
     time_level = names.index("time") if "time" in names else 1 - symbol_level
@@ -69,7 +72,8 @@ def normalise(history: pd.DataFrame) -> pd.DataFrame:
         ticker, day = frame.index[duplicated][0]
         raise HistoryError(
             f"history() has more than one bar for {ticker} on {day.date()}: these helpers expect daily (or "
-            "coarser) bars; request Resolution.DAILY or resample intraday bars first")
+            "coarser) bars; request Resolution.DAILY or resample intraday bars first"
+        )
     return frame.sort_index()
 
 
@@ -90,11 +94,14 @@ def _check_columns(frame: pd.DataFrame, columns: Iterable[str]) -> list[str]:
     if missing:
         raise HistoryError(
             f"history() has no column {missing}; it has {list(frame.columns)} (trade bars have "
-            "open/high/low/close/volume, custom data such as FRED has 'value')")
+            "open/high/low/close/volume, custom data such as FRED has 'value')"
+        )
     return wanted
 
 
-def wide(history: pd.DataFrame, field: str = "close", *, tickers: Iterable[str] | None = None) -> pd.DataFrame:
+def wide(
+    history: pd.DataFrame, field: str = "close", *, tickers: Iterable[str] | None = None
+) -> pd.DataFrame:
     """One column per ticker of ``field``, indexed by date (midnight), sorted; missing bars are NaN.
 
     ``tickers`` selects and orders the columns; a ticker absent from ``history`` raises :class:`HistoryError`.
@@ -109,8 +116,9 @@ def wide(history: pd.DataFrame, field: str = "close", *, tickers: Iterable[str] 
     return table
 
 
-def per_symbol(history: pd.DataFrame, *, tickers: Iterable[str] | None = None,
-               columns: Iterable[str] | None = None) -> dict[str, pd.DataFrame]:
+def per_symbol(
+    history: pd.DataFrame, *, tickers: Iterable[str] | None = None, columns: Iterable[str] | None = None
+) -> dict[str, pd.DataFrame]:
     """``{ticker: DataFrame indexed by date (midnight)}``, keeping ``columns`` (default: all) in that order.
 
     ``tickers`` selects and orders the keys; a ticker or column absent from ``history`` raises

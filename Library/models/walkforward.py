@@ -37,8 +37,9 @@ def _timestamp(value: date | datetime | str | pd.Timestamp, what: str) -> pd.Tim
     return stamp.tz_localize(None) if stamp.tzinfo is not None else stamp
 
 
-def cutoff_schedule(start: date | datetime | str, end: date | datetime | str,
-                    freq: Literal["monthly", "quarterly", "yearly"]) -> list[date]:
+def cutoff_schedule(
+    start: date | datetime | str, end: date | datetime | str, freq: Literal["monthly", "quarterly", "yearly"]
+) -> list[date]:
     """First days of each month / quarter (Jan, Apr, Jul, Oct) / year within ``[start, end]``, inclusive."""
     if freq not in _FREQ:
         raise ValueError(f"freq must be one of {sorted(_FREQ)}, got {freq!r}")
@@ -90,38 +91,71 @@ def _date_positions(index: pd.Index) -> tuple[pd.DatetimeIndex, np.ndarray]:
     return dates, dates.searchsorted(stamps)
 
 
-def _check_periods(horizon: int, embargo: int, validation_periods: int | None, train_periods: int | None) -> None:
-    for name, value, low in (("horizon", horizon, 0), ("embargo", embargo, 0),
-                             ("validation_periods", validation_periods, 1), ("train_periods", train_periods, 1)):
+def _check_periods(
+    horizon: int, embargo: int, validation_periods: int | None, train_periods: int | None
+) -> None:
+    for name, value, low in (
+        ("horizon", horizon, 0),
+        ("embargo", embargo, 0),
+        ("validation_periods", validation_periods, 1),
+        ("train_periods", train_periods, 1),
+    ):
         if value is None and name in ("validation_periods", "train_periods"):
             continue
         if not isinstance(value, int | np.integer) or isinstance(value, bool) or value < low:
             raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
 
 
-def _split(dates: pd.DatetimeIndex, row_pos: np.ndarray, cutoff: pd.Timestamp, horizon: int, embargo: int,
-           validation_periods: int | None, train_periods: int | None) -> Split | None:
+def _split(
+    dates: pd.DatetimeIndex,
+    row_pos: np.ndarray,
+    cutoff: pd.Timestamp,
+    horizon: int,
+    embargo: int,
+    validation_periods: int | None,
+    train_periods: int | None,
+) -> Split | None:
     first_after = int(dates.searchsorted(cutoff, side="left"))  # first date on/after the cutoff
-    last_train = first_after - horizon - 1                        # purge: dates[last_train + horizon] < cutoff
+    last_train = first_after - horizon - 1  # purge: dates[last_train + horizon] < cutoff
     if last_train < 0:
         return None
     first_train = 0 if train_periods is None else max(0, last_train - train_periods + 1)
     first_val = first_after + embargo
-    last_val = len(dates) - 1 if validation_periods is None else min(len(dates) - 1, first_val + validation_periods - 1)
+    last_val = (
+        len(dates) - 1
+        if validation_periods is None
+        else min(len(dates) - 1, first_val + validation_periods - 1)
+    )
     train_index = np.flatnonzero((row_pos >= first_train) & (row_pos <= last_train))
     has_val = first_val <= last_val
-    validation_index = (np.flatnonzero((row_pos >= first_val) & (row_pos <= last_val)) if has_val
-                        else np.empty(0, dtype=np.intp))
+    validation_index = (
+        np.flatnonzero((row_pos >= first_val) & (row_pos <= last_val))
+        if has_val
+        else np.empty(0, dtype=np.intp)
+    )
     return Split(
-        cutoff=cutoff.date(), train_index=train_index, validation_index=validation_index,
-        train_start=dates[first_train].date(), train_end=dates[last_train].date(),
+        cutoff=cutoff.date(),
+        train_index=train_index,
+        validation_index=validation_index,
+        train_start=dates[first_train].date(),
+        train_end=dates[last_train].date(),
         validation_start=dates[first_val].date() if has_val else None,
         validation_end=dates[last_val].date() if has_val else None,
-        horizon=int(horizon), embargo=int(embargo), label_end=dates[last_train + horizon].date())
+        horizon=int(horizon),
+        embargo=int(embargo),
+        label_end=dates[last_train + horizon].date(),
+    )
 
 
-def purged_split(index: pd.Index, cutoff: date | datetime | str, *, horizon: int, embargo: int = 0,
-                 validation_periods: int | None = None, train_periods: int | None = None) -> Split:
+def purged_split(
+    index: pd.Index,
+    cutoff: date | datetime | str,
+    *,
+    horizon: int,
+    embargo: int = 0,
+    validation_periods: int | None = None,
+    train_periods: int | None = None,
+) -> Split:
     """Train on rows whose label window ends strictly before ``cutoff``; validate from ``cutoff + embargo``.
 
     ``validation_periods`` caps the validation dates (default: all after the embargo); ``train_periods`` makes
@@ -136,13 +170,21 @@ def purged_split(index: pd.Index, cutoff: date | datetime | str, *, horizon: int
         raise ValueError(
             f"no training rows before cutoff {stamp.date()} with horizon {horizon}: the index starts "
             f"{dates[0].date()} and needs more than {horizon} dates before the cutoff; choose a later cutoff "
-            "or load more history")
+            "or load more history"
+        )
     return split
 
 
-def walk_forward(index: pd.Index, cutoffs: list[date] | list[datetime] | list[str], *, horizon: int,
-                 embargo: int = 0, validation_periods: int | None = None, train_periods: int | None = None,
-                 min_train_periods: int = 1) -> list[Split]:
+def walk_forward(
+    index: pd.Index,
+    cutoffs: list[date] | list[datetime] | list[str],
+    *,
+    horizon: int,
+    embargo: int = 0,
+    validation_periods: int | None = None,
+    train_periods: int | None = None,
+    min_train_periods: int = 1,
+) -> list[Split]:
     """One :func:`purged_split` per cutoff, in cutoff order.
 
     Cutoffs with fewer than ``min_train_periods`` training dates (too early for the data) are left out; check
@@ -158,16 +200,24 @@ def walk_forward(index: pd.Index, cutoffs: list[date] | list[datetime] | list[st
         split = _split(dates, row_pos, stamp, horizon, embargo, validation_periods, train_periods)
         if split is None:
             continue
-        n_train_dates = int(dates.searchsorted(pd.Timestamp(split.train_end), side="right")
-                            - dates.searchsorted(pd.Timestamp(split.train_start), side="left"))
+        n_train_dates = int(
+            dates.searchsorted(pd.Timestamp(split.train_end), side="right")
+            - dates.searchsorted(pd.Timestamp(split.train_start), side="left")
+        )
         if n_train_dates >= min_train_periods:
             splits.append(split)
     return splits
 
 
-def make_sequences(X: np.ndarray, y: np.ndarray | None, lookback: int, *, index: pd.Index | None = None,
-                   stride: int = 1, segment: np.ndarray | None = None
-                   ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
+def make_sequences(
+    X: np.ndarray,
+    y: np.ndarray | None,
+    lookback: int,
+    *,
+    index: pd.Index | None = None,
+    stride: int = 1,
+    segment: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
     """Windows ``X[e - lookback + 1 : e + 1]`` for recurrent models, with targets ``y[e]`` and end positions ``e``.
 
     A window never spans a change of ``segment`` (split membership, asset id, ...): every row in it carries the
@@ -222,7 +272,9 @@ def _check_increasing(index: pd.Index, runs: np.ndarray, n: int) -> None:
     values = np.asarray(index)
     same_run = runs[1:] == runs[:-1]
     if not np.all(values[1:][same_run] > values[:-1][same_run]):
-        raise ValueError("index must increase strictly within each segment: sort rows by (segment, date) first")
+        raise ValueError(
+            "index must increase strictly within each segment: sort rows by (segment, date) first"
+        )
 
 
 def _window_ends(runs: np.ndarray, lookback: int, stride: int) -> np.ndarray:
@@ -238,10 +290,17 @@ def _window_ends(runs: np.ndarray, lookback: int, stride: int) -> np.ndarray:
     return ends[(run_last[runs[ends]] - ends) % stride == 0].astype(np.intp)
 
 
-def split_sequences(X: np.ndarray, y: np.ndarray | None, split: Split, lookback: int, *,
-                    groups: np.ndarray | None = None, stride: int = 1
-                    ) -> tuple[tuple[np.ndarray, np.ndarray | None, np.ndarray],
-                               tuple[np.ndarray, np.ndarray | None, np.ndarray]]:
+def split_sequences(
+    X: np.ndarray,
+    y: np.ndarray | None,
+    split: Split,
+    lookback: int,
+    *,
+    groups: np.ndarray | None = None,
+    stride: int = 1,
+) -> tuple[
+    tuple[np.ndarray, np.ndarray | None, np.ndarray], tuple[np.ndarray, np.ndarray | None, np.ndarray]
+]:
     """Train and validation windows for ``split``; no window crosses the purge gap, the split or a group.
 
     ``X`` rows correspond to the index ``split`` was made from; for panel data pass ``groups`` (one asset id per

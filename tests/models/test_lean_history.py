@@ -40,7 +40,9 @@ def make_history(tickers, days, *, symbol_type=str, hour=16, skip=None) -> pd.Da
             if skip and (ticker, i) in skip:
                 continue
             close = 100.0 * (k + 1) + i
-            rows.append({"open": close - 1, "high": close + 1, "low": close - 2, "close": close, "volume": 1e6 + i})
+            rows.append(
+                {"open": close - 1, "high": close + 1, "low": close - 2, "close": close, "volume": 1e6 + i}
+            )
             index.append((sym, day + pd.Timedelta(hours=hour)))
     return pd.DataFrame(rows, index=pd.MultiIndex.from_tuples(index, names=["symbol", "time"]))
 
@@ -84,8 +86,10 @@ def test_per_symbol_returns_one_frame_per_ticker():
 
 
 def test_uppercase_columns_and_custom_value_column():
-    idx = pd.MultiIndex.from_tuples([("UNRATE", pd.Timestamp("2020-02-01")), ("UNRATE", pd.Timestamp("2020-03-01"))],
-                                    names=["symbol", "time"])
+    idx = pd.MultiIndex.from_tuples(
+        [("UNRATE", pd.Timestamp("2020-02-01")), ("UNRATE", pd.Timestamp("2020-03-01"))],
+        names=["symbol", "time"],
+    )
     hist = pd.DataFrame({"Value": [3.5, 3.6]}, index=idx)
     assert wide(hist, "value")["UNRATE"].tolist() == [3.5, 3.6]
 

@@ -16,10 +16,23 @@ DAYS = pd.bdate_range("2020-01-01", periods=300)
 
 def test_cutoff_schedules():
     assert cutoff_schedule("2020-01-15", "2020-05-01", "monthly") == [
-        date(2020, 2, 1), date(2020, 3, 1), date(2020, 4, 1), date(2020, 5, 1)]
+        date(2020, 2, 1),
+        date(2020, 3, 1),
+        date(2020, 4, 1),
+        date(2020, 5, 1),
+    ]
     assert cutoff_schedule(date(2019, 12, 31), date(2021, 1, 1), "quarterly") == [
-        date(2020, 1, 1), date(2020, 4, 1), date(2020, 7, 1), date(2020, 10, 1), date(2021, 1, 1)]
-    assert cutoff_schedule("2018-01-01", "2020-06-30", "yearly") == [date(2018, 1, 1), date(2019, 1, 1), date(2020, 1, 1)]
+        date(2020, 1, 1),
+        date(2020, 4, 1),
+        date(2020, 7, 1),
+        date(2020, 10, 1),
+        date(2021, 1, 1),
+    ]
+    assert cutoff_schedule("2018-01-01", "2020-06-30", "yearly") == [
+        date(2018, 1, 1),
+        date(2019, 1, 1),
+        date(2020, 1, 1),
+    ]
     with pytest.raises(ValueError, match="freq must be one of"):
         cutoff_schedule("2020-01-01", "2021-01-01", "weekly")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="after end"):
@@ -82,9 +95,14 @@ def test_walk_forward_skips_cutoffs_without_enough_training_data():
 
 
 @settings(max_examples=60, deadline=None)
-@given(n=st.integers(5, 120), horizon=st.integers(0, 10), embargo=st.integers(0, 5),
-       cut_offsets=st.lists(st.integers(-10, 200), min_size=1, max_size=6),
-       vp=st.one_of(st.none(), st.integers(1, 30)), repeat=st.integers(1, 3))
+@given(
+    n=st.integers(5, 120),
+    horizon=st.integers(0, 10),
+    embargo=st.integers(0, 5),
+    cut_offsets=st.lists(st.integers(-10, 200), min_size=1, max_size=6),
+    vp=st.one_of(st.none(), st.integers(1, 30)),
+    repeat=st.integers(1, 3),
+)
 def test_property_splits_never_overlap_purge_gap(n, horizon, embargo, cut_offsets, vp, repeat):
     days = pd.bdate_range("2021-01-01", periods=n)
     index = pd.Index(np.tile(days, repeat))  # panel: the same date repeated per asset
@@ -125,7 +143,7 @@ def test_make_sequences_segments_and_stride():
     assert targets is None
     assert ends.tolist() == [2, 3, 6, 9]
     for w, e in zip(windows, ends, strict=True):
-        assert len(set(segment[e - 2:e + 1])) == 1 and w[-1, 0] == e
+        assert len(set(segment[e - 2 : e + 1])) == 1 and w[-1, 0] == e
     _, _, strided = make_sequences(np.arange(12.0), None, 2, stride=3)
     assert strided.tolist() == [2, 5, 8, 11]  # anchored on the newest row
     empty, _, none = make_sequences(X[:2], None, 3)
@@ -141,13 +159,22 @@ def test_make_sequences_rejects_bad_input():
     with pytest.raises(ValueError, match="segment must have one value per row"):
         make_sequences(X, None, 2, segment=np.zeros(3))
     with pytest.raises(ValueError, match="sort rows"):
-        make_sequences(X, None, 2, index=pd.DatetimeIndex(["2020-01-02", "2020-01-01", "2020-01-03",
-                                                              "2020-01-04", "2020-01-05"]))
+        make_sequences(
+            X,
+            None,
+            2,
+            index=pd.DatetimeIndex(["2020-01-02", "2020-01-01", "2020-01-03", "2020-01-04", "2020-01-05"]),
+        )
 
 
 @settings(max_examples=40, deadline=None)
-@given(n=st.integers(10, 80), horizon=st.integers(0, 5), embargo=st.integers(0, 3), lookback=st.integers(1, 8),
-       frac=st.floats(0.2, 0.9))
+@given(
+    n=st.integers(10, 80),
+    horizon=st.integers(0, 5),
+    embargo=st.integers(0, 3),
+    lookback=st.integers(1, 8),
+    frac=st.floats(0.2, 0.9),
+)
 def test_property_split_sequences_never_span_the_split(n, horizon, embargo, lookback, frac):
     days = pd.bdate_range("2022-01-03", periods=n)
     cutoff = days[int(frac * (n - 1))]
@@ -174,4 +201,6 @@ def test_split_sequences_with_groups():
     assert et.tolist() == [2, 3, 4, 5, 6, 14, 15, 16, 17, 18]
     assert ev.tolist() == [10, 11, 22, 23]
     assert yv.tolist() == [10.0, 11.0, 22.0, 23.0]
-    np.testing.assert_array_equal(xt[5, :, 0], [12.0, 13.0, 14.0])  # group B's first window starts at its row 0
+    np.testing.assert_array_equal(
+        xt[5, :, 0], [12.0, 13.0, 14.0]
+    )  # group B's first window starts at its row 0
