@@ -24,7 +24,7 @@ _MAX_METRICS = 6
 
 
 def workspace_storage(start: Path | None = None) -> Path:
-    """``storage/`` beside the nearest ``lean.json`` at or above ``start`` (default: the current directory)."""
+    """``storage/`` beside the nearest ``lean.json`` at or above ``start`` (default: the current folder)."""
     here = (start or Path.cwd()).resolve()
     for folder in (here, *here.parents):
         if (folder / "lean.json").is_file():

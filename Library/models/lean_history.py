@@ -1,10 +1,11 @@
 """Turn a LEAN ``history()`` DataFrame into plain per-date tables.
 
-LEAN's ``history()`` (algorithm or QuantBook) returns a DataFrame indexed by ``(symbol, time)``. Level 0 holds
-LEAN ``Symbol`` objects (their ``.value`` / ``str()`` is the ticker) or plain strings; ``time`` is the bar's end
-time (16:00 for daily equity bars); columns are lowercase (``open``, ``high``, ``low``, ``close``, ``volume``, or
-``value`` for custom data such as FRED). The helpers here normalise ``time`` to the calendar date at midnight and
-key everything by ticker string, so strategy code never handles ``Symbol`` objects or bar end times.
+LEAN's ``history()`` (algorithm or QuantBook) returns a DataFrame indexed by ``(symbol, time)``. Level 0
+holds LEAN ``Symbol`` objects (their ``.value`` / ``str()`` is the ticker) or plain strings; ``time`` is the
+bar's end time (16:00 for daily equity bars); columns are lowercase (``open``, ``high``, ``low``, ``close``,
+``volume``, or ``value`` for custom data such as FRED). The helpers here normalise ``time`` to the calendar
+date at midnight and key everything by ticker string, so strategy code never handles ``Symbol`` objects or
+bar end times.
 
 Pure pandas: no ``AlgorithmImports``; the same code runs in LEAN, the cloud and qclocal.
 """

@@ -3,12 +3,13 @@
 Layout (DESIGN.md section 5)::
 
     <strategy>/<cutoff YYYY-MM-DD>/<name>.keras     a Keras model
-    <strategy>/<cutoff YYYY-MM-DD>/<name>.joblib    anything else (scikit-learn models, scalers, arrays, dicts)
+    <strategy>/<cutoff YYYY-MM-DD>/<name>.joblib    anything else (sklearn models, scalers, arrays, dicts)
     <strategy>/<cutoff YYYY-MM-DD>/manifest.json    written last; a cutoff without it does not exist
 
 Works with any object exposing LEAN's ObjectStore API (``contains_key``, ``get_file_path``, ``save``,
-``save_string``, ``read``, ``read_bytes``, ``delete``, ``keys``): LEAN's ``self.object_store`` / ``qb.object_store``
-and qclocal's. It never asks which runtime it is in. See docs/models.md for the schema and the rules.
+``save_string``, ``read``, ``read_bytes``, ``delete``, ``keys``): LEAN's ``self.object_store`` /
+``qb.object_store`` and qclocal's. It never asks which runtime it is in. See docs/models.md for the schema
+and the rules.
 """
 
 from __future__ import annotations
@@ -135,7 +136,7 @@ class LoadedModel:
         return dict(self.manifest.get("hyperparameters") or {})
 
 
-# -- small helpers ------------------------------------------------------------------------------------------
+# -- small helpers -------------------------------------------------------------------------------------------
 
 
 def _as_date(value: Any, what: str) -> date:
@@ -199,7 +200,7 @@ def _keys(object_store: Any) -> list[str]:
 
 
 def _read_bytes(object_store: Any, key: str) -> bytes:
-    """The stored bytes of ``key``, through the file LEAN materialises at ``get_file_path`` when there is one."""
+    """The stored bytes of ``key``, via the file LEAN materialises at ``get_file_path`` when there is one."""
     path = object_store.get_file_path(key)
     if path and os.path.isfile(str(path)):
         return Path(str(path)).read_bytes()
@@ -226,7 +227,7 @@ def _scan(object_store: Any, strategy: str | None = None) -> dict[str, dict[date
     return found
 
 
-# -- saving -------------------------------------------------------------------------------------------------
+# -- saving --------------------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -276,9 +277,10 @@ def save_model(
 
     ``artifacts``: ``{name: object}``; a ``keras.Model`` is written as ``<name>.keras``, anything else with
     joblib as ``<name>.joblib``. Artifacts are serialised locally first, then written with
-    ``get_file_path`` + ``save`` and read back to check their sha256; ``manifest.json`` is written last. A model
-    already saved at this cutoff is replaced: its manifest is deleted before anything else, so a reader never
-    sees a manifest that refers to artifacts of another save. On any failure every key written is removed.
+    ``get_file_path`` + ``save`` and read back to check their sha256; ``manifest.json`` is written last.
+    A model already saved at this cutoff is replaced: its manifest is deleted before anything else, so a
+    reader never sees a manifest that refers to artifacts of another save. On any failure every key written
+    is removed.
     """
     if not isinstance(strategy, str) or not _STRATEGY.match(strategy):
         raise ValueError(f"strategy must be a folder-safe name such as 'mag7_lstm', got {strategy!r}")
@@ -384,7 +386,7 @@ def clean_incomplete(object_store: Any, strategy: str | None = None) -> list[str
     return removed
 
 
-# -- loading ------------------------------------------------------------------------------------------------
+# -- loading -------------------------------------------------------------------------------------------------
 
 _OBJECTS: OrderedDict[tuple[str, str], Any] = OrderedDict()  # (format, sha256) -> deserialised artifact
 _OBJECTS_MAX = 8
@@ -605,7 +607,7 @@ def load_as_of(
     return timeline.as_of(when)
 
 
-# -- listing ------------------------------------------------------------------------------------------------
+# -- listing -------------------------------------------------------------------------------------------------
 
 
 def _status(object_store: Any, prefix: str, manifest: dict, verify: bool) -> str:
@@ -626,8 +628,8 @@ def list_timelines(object_store: Any, strategy: str | None = None, *, verify: bo
     Each item: ``strategy``, ``train_command``, ``models`` (one dict per cutoff, oldest first: ``cutoff``,
     ``key``, ``train_window``, ``validation_window``, ``metrics``, ``hyperparameters``, ``versions``,
     ``version_mismatches``, ``features``, ``artifacts``, ``created_utc``, ``status``) and ``incomplete``
-    (cutoffs with artifacts but no manifest). ``status`` is ``present``/``ok`` (hashes checked with ``verify``)
-    or names the missing or corrupt key.
+    (cutoffs with artifacts but no manifest). ``status`` is ``present``, or ``ok`` when ``verify`` checked the
+    hashes, or names the missing or corrupt key.
     """
     running = library_versions()
     timelines = []

@@ -218,12 +218,13 @@ def make_sequences(
     stride: int = 1,
     segment: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
-    """Windows ``X[e - lookback + 1 : e + 1]`` for recurrent models, with targets ``y[e]`` and end positions ``e``.
+    """Windows ``X[e - lookback + 1 : e + 1]`` for recurrent models, targets ``y[e]``, end positions ``e``.
 
-    A window never spans a change of ``segment`` (split membership, asset id, ...): every row in it carries the
-    same segment value as a contiguous run. ``stride`` keeps every ``stride``-th window of each run, counted back
-    from its last row, so the newest window is always kept. ``index`` (row dates, optional) must increase within
-    each run; it guards against windows over unsorted rows. Use ``index[ends]`` for the windows' dates.
+    A window never spans a change of ``segment`` (split membership, asset id, ...): every row in it carries
+    the same segment value as one contiguous run. ``stride`` keeps every ``stride``-th window of each run,
+    counted back from its last row, so the newest window is always kept. ``index`` (row dates, optional)
+    must increase within each run; it guards against windows over unsorted rows. Use ``index[ends]`` for
+    the windows' dates.
     Returns ``(windows (n, lookback, features), targets (n, ...) or None, ends (n,))``.
     """
     values = np.asarray(X)
@@ -303,8 +304,8 @@ def split_sequences(
 ]:
     """Train and validation windows for ``split``; no window crosses the purge gap, the split or a group.
 
-    ``X`` rows correspond to the index ``split`` was made from; for panel data pass ``groups`` (one asset id per
-    row) with rows sorted by (group, date). Rows in neither part (purge, embargo, later) yield no window.
+    ``X`` rows correspond to the index ``split`` was made from; for panel data pass ``groups`` (one asset id
+    per row) with rows sorted by (group, date). Rows in neither part (purge, embargo, later) yield no window.
     """
     n = len(X)
     membership = np.full(n, 2, dtype=np.int64)

@@ -9,7 +9,7 @@ from models.lean_history import HistoryError, normalise, per_symbol, ticker_of, 
 
 
 class FakeSymbol:
-    """Stands in for LEAN's Symbol: hashable, str() and .value are the ticker, equality by identity of value."""
+    """Stands in for LEAN's Symbol: hashable; str() and .value are the ticker."""
 
     def __init__(self, ticker: str):
         self.value = ticker

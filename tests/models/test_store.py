@@ -31,7 +31,8 @@ FEATURES = ["ret_5", "ret_21", "vol_21"]
 
 
 class LeanLikeStore:
-    """Mimics LEAN's LocalObjectStore: values live in memory; get_file_path materialises a file, save(key) reads it.
+    """Mimics LEAN's LocalObjectStore: values live in memory; get_file_path materialises a file and
+    save(key) reads it back.
 
     ``keys`` is a one-shot iterator (like a .NET collection seen from Python), not a list.
     """
@@ -107,7 +108,7 @@ def stored_files(store: ObjectStore) -> list[str]:
     return [k for k in store.keys]
 
 
-# -- round trips ------------------------------------------------------------------------------------------------
+# -- round trips ---------------------------------------------------------------------------------------------
 
 
 def test_sklearn_round_trip_and_manifest(store):
@@ -173,7 +174,7 @@ def test_keras_round_trip(tmp_path):
     np.testing.assert_allclose(loaded["lstm"].predict(X, verbose=0), expected, rtol=1e-6)
 
 
-# -- the as-of rule ---------------------------------------------------------------------------------------------
+# -- the as-of rule ------------------------------------------------------------------------------------------
 
 
 def test_as_of_takes_newest_cutoff_strictly_before(store):
@@ -262,7 +263,7 @@ def test_property_never_returns_a_model_from_on_or_after_when(cutoffs, whens):
             assert loaded["w"][0] == loaded.cutoff.toordinal()  # the artifacts belong to that cutoff
 
 
-# -- integrity --------------------------------------------------------------------------------------------------
+# -- integrity -----------------------------------------------------------------------------------------------
 
 
 def test_tampered_artifact_is_never_loaded(store):
@@ -328,7 +329,7 @@ def test_version_difference_is_a_logged_warning(store):
     assert f"running {sklearn.__version__}" in logged[0] and key in logged[0]
 
 
-# -- atomic saves -----------------------------------------------------------------------------------------------
+# -- atomic saves --------------------------------------------------------------------------------------------
 
 
 class FailingStore(ObjectStore):
@@ -470,7 +471,7 @@ def test_save_rejects_bad_arguments(store):
     assert list(store.keys) == []
 
 
-# -- listing and CLI --------------------------------------------------------------------------------------------
+# -- listing and CLI -----------------------------------------------------------------------------------------
 
 
 def test_list_timelines(store):
