@@ -1,0 +1,78 @@
+"""``qclocal``: the Docker-free stand-in for the lean CLI (backtest, research, data, models, report, demo)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from qclocal.project import ProjectError, find_workspace
+
+_REPO = Path(__file__).resolve().parents[1]
+
+
+def _library_on_path() -> None:
+    """The models library lives in ``Library/models`` (a LEAN library), not in site-packages."""
+    workspace = find_workspace(Path.cwd()) or _REPO
+    for lib in (workspace / "Library", _REPO / "Library"):
+        if lib.is_dir() and str(lib) not in sys.path:
+            sys.path.append(str(lib))
+
+
+def _parse_parameters(pairs: tuple[tuple[str, str], ...]) -> dict[str, str]:
+    return {name: value for name, value in pairs}
+
+
+@click.group()
+@click.version_option(package_name="qc-ml-workspace")
+def main() -> None:
+    """Run LEAN Python algorithms and research notebooks without Docker, with LEAN's semantics."""
+    _library_on_path()
+
+
+@main.command()
+@click.argument("project", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--parameter", "parameters", type=(str, str), multiple=True, metavar="NAME VALUE",
+              help="Override a config.json parameter (repeatable), as in `lean backtest`.")
+@click.option("--output", type=click.Path(path_type=Path), help="Output folder (default <project>/backtests/<time>).")
+@click.option("--data-folder", type=click.Path(path_type=Path), help="LEAN data folder (default from lean.json).")
+@click.option("--object-store", type=click.Path(path_type=Path), help="ObjectStore folder (default storage/).")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+def backtest(project: Path, parameters, output, data_folder, object_store, quiet) -> None:
+    """Backtest a project folder (main.py + config.json), like `lean backtest`."""
+    from qclocal.backtest import format_statistics, load_project, run_project
+
+    try:
+        proj = load_project(project, _parse_parameters(parameters))
+    except ProjectError as exc:
+        raise click.ClickException(str(exc)) from None
+    result, out = run_project(proj, data_folder, object_store, output, show_progress=not quiet)
+    for line in result.logs[-20:]:
+        click.echo(line)
+    if result.statistics:
+        click.echo(format_statistics(result.statistics))
+    click.echo(f"Backtest {result.status} in {result.wall_seconds:.1f}s; results in {out}")
+    if result.status != "Completed":
+        click.echo(result.error or "", err=True)
+        sys.exit(1)
+
+
+def _register_optional_groups() -> None:
+    try:
+        from qclocal.data.cli import data
+        main.add_command(data)
+    except ImportError:
+        pass
+    _library_on_path()
+    try:
+        from qclocal.models_cli import models
+        main.add_command(models)
+    except ImportError:
+        pass
+
+
+_register_optional_groups()
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,158 @@
+"""Readers for LEAN's data folder formats (equity/index bars, factor and map files, coarse universe files).
+
+Bars come back as a DataFrame indexed by bar *start* time (naive, exchange-local) with float columns in dollars:
+open/high/low/close/volume for trades; bid_*/ask_* plus sizes for minute quotes. Equity prices are stored
+in 1/10000 dollars; index prices are stored as they are.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+TRADE_COLUMNS = ["open", "high", "low", "close", "volume"]
+QUOTE_COLUMNS = ["bid_open", "bid_high", "bid_low", "bid_close", "bid_size",
+                 "ask_open", "ask_high", "ask_low", "ask_close", "ask_size"]
+_SCALE = {"equity": 10000.0, "index": 1.0}
+
+
+class MissingDataError(FileNotFoundError):
+    """A subscription's data file is absent; the message names the file and the command that creates it."""
+
+
+def _read_zip_csv(path: Path, header=None) -> pd.DataFrame:
+    with zipfile.ZipFile(path) as zf:
+        name = zf.namelist()[0]
+        with zf.open(name) as handle:
+            return pd.read_csv(io.BytesIO(handle.read()), header=header)
+
+
+def bar_file(data_folder: Path, security_type: str, ticker: str, resolution: str, day: date | None = None,
+             kind: str = "trade", market: str = "usa") -> Path:
+    base = Path(data_folder) / security_type / market / resolution
+    if resolution in ("daily", "hour"):
+        return base / f"{ticker.lower()}.zip"
+    assert day is not None
+    return base / ticker.lower() / f"{day:%Y%m%d}_{kind}.zip"
+
+
+def missing_data_message(path: Path, ticker: str) -> str:
+    return (f"no data for {ticker.upper()}: {path} does not exist. Create it with "
+            f"`qclocal data generate <scenario>` (synthetic) or `qclocal data import --tickers {ticker.upper()}` "
+            f"(from CSV files), or point --data-folder at a folder that has it.")
+
+
+def read_bars(data_folder: Path, security_type: str, ticker: str, resolution: str, start: date, end: date,
+              kind: str = "trade", market: str = "usa", days: list[date] | None = None) -> pd.DataFrame:
+    """Bars of [start, end] (dates inclusive). Minute data needs ``days``, the trading days to read."""
+    scale = _SCALE[security_type]
+    columns = TRADE_COLUMNS if kind == "trade" else QUOTE_COLUMNS
+    if resolution in ("daily", "hour"):
+        path = bar_file(data_folder, security_type, ticker, resolution, market=market)
+        if not path.is_file():
+            raise MissingDataError(missing_data_message(path, ticker))
+        raw = _read_zip_csv(path)
+        times = pd.to_datetime(raw[0], format="%Y%m%d %H:%M")
+        frame = raw.iloc[:, 1:6].astype(float)
+        frame.columns = TRADE_COLUMNS
+        frame.index = pd.DatetimeIndex(times, name="time")
+        frame = frame[(frame.index >= pd.Timestamp(start)) & (frame.index < pd.Timestamp(end) + timedelta(days=1))]
+    else:
+        parts = []
+        for day in days or []:
+            path = bar_file(data_folder, security_type, ticker, resolution, day, kind, market)
+            if not path.is_file():
+                continue  # no trading that day (LEAN skips missing minute files silently)
+            raw = _read_zip_csv(path)
+            idx = pd.Timestamp(day) + pd.to_timedelta(raw[0].to_numpy(), unit="ms")
+            part = raw.iloc[:, 1:1 + len(columns)].astype(float)
+            part.columns = columns
+            part.index = pd.DatetimeIndex(idx, name="time")
+            parts.append(part)
+        if not parts and kind == "trade":
+            path = bar_file(data_folder, security_type, ticker, resolution, (days or [start])[0], kind, market)
+            raise MissingDataError(missing_data_message(path, ticker))
+        frame = pd.concat(parts) if parts else pd.DataFrame(columns=columns, dtype=float)
+    price_cols = [c for c in frame.columns if not c.endswith("volume") and not c.endswith("size")]
+    frame[price_cols] = frame[price_cols] / scale
+    return frame
+
+
+@dataclass(frozen=True)
+class FactorFile:
+    dates: np.ndarray          # datetime64[D], ascending
+    price_factor: np.ndarray
+    split_factor: np.ndarray
+    reference_price: np.ndarray
+
+    def scale_for(self, bar_dates: np.ndarray, mode: str) -> np.ndarray:
+        """LEAN's factor for each bar date: the row with the earliest date on or after the bar's date."""
+        if mode == "raw" or len(self.dates) == 0:
+            return np.ones(len(bar_dates))
+        pos = np.searchsorted(self.dates, bar_dates.astype("datetime64[D]"), side="left")
+        pos = np.clip(pos, 0, len(self.dates) - 1)
+        if mode == "adjusted":
+            return self.price_factor[pos] * self.split_factor[pos]
+        if mode in ("split_adjusted", "total_return"):
+            return self.split_factor[pos]
+        raise NotImplementedError(f"DataNormalizationMode {mode!r} is not implemented in qclocal")
+
+
+def read_factor_file(data_folder: Path, ticker: str, market: str = "usa") -> FactorFile:
+    path = Path(data_folder) / "equity" / market / "factor_files" / f"{ticker.lower()}.csv"
+    if not path.is_file():
+        empty = np.array([], dtype="datetime64[D]")
+        return FactorFile(empty, np.array([]), np.array([]), np.array([]))
+    raw = pd.read_csv(path, header=None)
+    dates = pd.to_datetime(raw[0].astype(str), format="%Y%m%d").to_numpy().astype("datetime64[D]")
+    ref = raw[3].to_numpy(float) if raw.shape[1] > 3 else np.zeros(len(raw))
+    return FactorFile(dates, raw[1].to_numpy(float), raw[2].to_numpy(float), ref)
+
+
+def read_map_file(data_folder: Path, ticker: str, market: str = "usa") -> list[tuple[date, str]]:
+    """Rows (date, ticker in use up to and including that date); empty when there is no map file."""
+    path = Path(data_folder) / "equity" / market / "map_files" / f"{ticker.lower()}.csv"
+    if not path.is_file():
+        return []
+    rows = []
+    for line in path.read_text().splitlines():
+        parts = line.strip().split(",")
+        if len(parts) >= 2 and parts[0]:
+            rows.append((pd.Timestamp(parts[0]).date(), parts[1].upper()))
+    return rows
+
+
+COARSE_COLUMNS = ["sid", "ticker", "price", "volume", "dollar_volume", "has_fundamental_data",
+                  "price_factor", "split_factor"]
+
+
+def coarse_dates(data_folder: Path, market: str = "usa") -> list[date]:
+    folder = Path(data_folder) / "equity" / market / "fundamental" / "coarse"
+    if not folder.is_dir():
+        return []
+    return sorted(pd.Timestamp(p.stem).date() for p in folder.glob("*.csv") if p.stem.isdigit())
+
+
+def read_coarse(data_folder: Path, day: date, market: str = "usa") -> pd.DataFrame:
+    path = Path(data_folder) / "equity" / market / "fundamental" / "coarse" / f"{day:%Y%m%d}.csv"
+    frame = pd.read_csv(path, header=None)
+    frame = frame.iloc[:, : len(COARSE_COLUMNS)]
+    frame.columns = COARSE_COLUMNS[: frame.shape[1]]
+    if "has_fundamental_data" in frame:
+        frame["has_fundamental_data"] = frame["has_fundamental_data"].astype(str).str.lower() == "true"
+    return frame
+
+
+def read_interest_rates(data_folder: Path) -> pd.Series:
+    """LEAN's risk-free rate file (percent), as a fraction indexed by date."""
+    path = Path(data_folder) / "alternative" / "interest-rate" / "usa" / "interest-rate.csv"
+    if not path.is_file():
+        return pd.Series(dtype=float)
+    frame = pd.read_csv(path)
+    return pd.Series(frame.iloc[:, 1].to_numpy(float) / 100.0, index=pd.to_datetime(frame.iloc[:, 0])).sort_index()

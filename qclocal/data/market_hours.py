@@ -1,0 +1,166 @@
+"""Exchange hours: LEAN's market-hours database when the data folder has it, else an exchange calendar.
+
+All times are naive local times of the exchange. ``ExchangeHours`` answers what the engine asks:
+is a date a trading day, when does its regular (or extended) session open and close.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime, time, timedelta
+from functools import lru_cache
+from pathlib import Path
+
+_DAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+
+
+def _parse_time(text: str) -> timedelta:
+    days = 0
+    if "." in text.split(":")[0]:  # "1.00:00:00" means 24:00
+        d, text = text.split(".", 1)
+        days = int(d)
+    h, m, s = (int(float(x)) for x in text.split(":"))
+    return timedelta(days=days, hours=h, minutes=m, seconds=s)
+
+
+def _parse_date(text: str) -> date:
+    return datetime.strptime(text, "%m/%d/%Y").date()
+
+
+class ExchangeHours:
+    """Weekly segments (state, start, end) per weekday, minus holidays, with early closes and late opens."""
+
+    def __init__(self, time_zone: str, weekly: dict[int, list[tuple[str, timedelta, timedelta]]],
+                 holidays: set[date], early_closes: dict[date, timedelta], late_opens: dict[date, timedelta]):
+        self.time_zone = time_zone
+        self._weekly = weekly
+        self.holidays = holidays
+        self.early_closes = early_closes
+        self.late_opens = late_opens
+
+    def is_trading_day(self, day: date) -> bool:
+        return day not in self.holidays and any(s == "market" for s, _, _ in self._weekly.get(day.weekday(), []))
+
+    def segments(self, day: date, extended: bool = False) -> list[tuple[datetime, datetime]]:
+        """Open intervals of ``day`` (regular only, or including pre/post market)."""
+        if day in self.holidays:
+            return []
+        base = datetime.combine(day, time())
+        out = []
+        close = self.early_closes.get(day)
+        late = self.late_opens.get(day)
+        for state, start, end in self._weekly.get(day.weekday(), []):
+            if state != "market" and not extended:
+                continue
+            if close is not None:
+                if start >= close:
+                    continue
+                end = min(end, close)
+            if late is not None and state == "market":
+                start = max(start, late)
+            out.append((base + start, base + end))
+        return out
+
+    def session(self, day: date) -> tuple[datetime, datetime] | None:
+        """Regular market open and close of ``day``, or None when closed."""
+        segs = self.segments(day)
+        return (segs[0][0], segs[-1][1]) if segs else None
+
+    def is_open(self, moment: datetime, extended: bool = False) -> bool:
+        """LEAN's ``DateTimeIsOpen``: inside a segment, start included, end excluded."""
+        return any(a <= moment < b for a, b in self.segments(moment.date(), extended))
+
+    def trading_days(self, start: date, end: date) -> list[date]:
+        days, d = [], start
+        while d <= end:
+            if self.is_trading_day(d):
+                days.append(d)
+            d += timedelta(days=1)
+        return days
+
+    def next_market_close(self, moment: datetime) -> datetime:
+        d = moment.date()
+        for _ in range(30):
+            sess = self.session(d)
+            if sess and sess[1] > moment:
+                return sess[1]
+            d += timedelta(days=1)
+        raise ValueError(f"no market close within 30 days after {moment}")
+
+    def next_market_open(self, moment: datetime) -> datetime:
+        d = moment.date()
+        for _ in range(30):
+            sess = self.session(d)
+            if sess and sess[0] >= moment:
+                return sess[0]
+            d += timedelta(days=1)
+        raise ValueError(f"no market open within 30 days after {moment}")
+
+
+def _from_lean_entry(entry: dict) -> ExchangeHours:
+    weekly = {i: [(s["state"], _parse_time(s["start"]), _parse_time(s["end"])) for s in entry.get(name, [])]
+              for i, name in enumerate(_DAYS)}
+    return ExchangeHours(
+        entry["exchangeTimeZone"], weekly,
+        {_parse_date(h) for h in entry.get("holidays", [])},
+        {_parse_date(d): _parse_time(t) for d, t in entry.get("earlyCloses", {}).items()},
+        {_parse_date(d): _parse_time(t) for d, t in entry.get("lateOpens", {}).items()},
+    )
+
+
+@lru_cache(maxsize=8)
+def _lean_database(path: str) -> dict:
+    return json.loads(Path(path).read_text())["entries"]
+
+
+# Regular sessions used when no LEAN database is present (exchange-calendar fallback).
+_FALLBACK = {
+    "equity": ("XNYS", "America/New_York", (timedelta(hours=4), timedelta(hours=20))),
+    "index": ("XNYS", "America/New_York", None),
+}
+
+
+@lru_cache(maxsize=32)
+def _from_calendar(security_type: str) -> ExchangeHours:
+    import exchange_calendars as xcals
+
+    name, tz, extended = _FALLBACK.get(security_type, _FALLBACK["equity"])
+    cal = xcals.get_calendar(name, start="1990-01-01")
+    weekly: dict[int, list[tuple[str, timedelta, timedelta]]] = {}
+    for i in range(5):
+        segs = [("market", timedelta(hours=9, minutes=30), timedelta(hours=16))]
+        if extended:
+            segs = [("premarket", extended[0], segs[0][1]), *segs, ("postmarket", segs[0][2], extended[1])]
+        weekly[i] = segs
+    sessions = cal.sessions
+    all_weekdays = {d.date() for d in _weekdays(sessions[0].date(), sessions[-1].date())}
+    holidays = all_weekdays - {s.date() for s in sessions}
+    closes = cal.schedule["close"].dt.tz_convert(tz)
+    early = {d.date(): timedelta(hours=c.hour, minutes=c.minute)
+             for d, c in closes.items() if (c.hour, c.minute) != (16, 0)}
+    return ExchangeHours(tz, weekly, holidays, early, {})
+
+
+def _weekdays(start: date, end: date):
+    import pandas as pd
+
+    return pd.bdate_range(start, end)
+
+
+def exchange_hours(data_folder: str | Path | None, security_type: str, market: str = "usa",
+                   ticker: str | None = None) -> ExchangeHours:
+    """Hours for a security: the LEAN database entry (specific ticker first, then wildcard), else a calendar."""
+    if data_folder is not None:
+        db = Path(data_folder) / "market-hours" / "market-hours-database.json"
+        if db.is_file():
+            entries = _lean_database(str(db.resolve()))
+            kind = security_type.capitalize()
+            for key in ([f"{kind}-{market}-{ticker.upper()}"] if ticker else []) + [f"{kind}-{market}-[*]"]:
+                if key in entries:
+                    return _entry_hours(str(db.resolve()), key)
+    return _from_calendar(security_type)
+
+
+@lru_cache(maxsize=256)
+def _entry_hours(db: str, key: str) -> ExchangeHours:
+    return _from_lean_entry(_lean_database(db)[key])

@@ -1,0 +1,1 @@
+"""The qclocal engine: an emulated QCAlgorithm runtime with LEAN's semantics."""

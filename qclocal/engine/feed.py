@@ -1,0 +1,191 @@
+"""Subscriptions become streams: numpy arrays of bars stamped with their end time in algorithm time.
+
+Daily bars are re-stamped to the real session (LEAN's DailyPreciseEndTime: 09:30 -> 16:00 or the early
+close). Hour and minute bars outside the session are dropped unless extended hours are on. Prices are
+scaled by the factor file for the normalization mode (volume divided by it). Fill-forward copies the last
+bar at each expected bar time of the subscription's resolution that has no bar.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from qclocal.data import lean_format
+from qclocal.data.market_hours import ExchangeHours
+from qclocal.engine.enums import DataNormalizationMode, Resolution
+from qclocal.engine.symbols import Symbol
+
+ALGORITHM_TZ = "America/New_York"
+
+
+@dataclass
+class Subscription:
+    symbol: Symbol
+    kind: str                     # "equity" | "index" | "custom"
+    resolution: Resolution
+    hours: ExchangeHours
+    fill_forward: bool = True
+    extended_hours: bool = False
+    normalization: DataNormalizationMode = DataNormalizationMode.ADJUSTED
+    is_internal: bool = False
+    data_type: str = "trade"      # "trade" | "quote" | "custom"
+    custom_type: Any = None
+    file_ticker: str | None = None
+
+    @property
+    def ticker(self) -> str:
+        return self.file_ticker or self.symbol.value
+
+
+@dataclass
+class Stream:
+    sub: Subscription
+    end_ns: np.ndarray            # int64 nanoseconds, algorithm time (naive New York)
+    start: np.ndarray             # datetime64[ns] bar start, algorithm time
+    values: np.ndarray            # (n, k) floats: trade o,h,l,c,v | quote 10 cols | custom value
+    fill_forward: np.ndarray      # bool
+    pos: int = 0
+    factor: np.ndarray = field(default_factory=lambda: np.ones(0))  # price scale applied to each row
+
+    def __len__(self) -> int:
+        return len(self.end_ns)
+
+
+def _to_algorithm_tz(times: pd.DatetimeIndex, tz: str) -> pd.DatetimeIndex:
+    if tz == ALGORITHM_TZ or len(times) == 0:
+        return times
+    return times.tz_localize(tz, ambiguous="NaT", nonexistent="shift_forward").tz_convert(ALGORITHM_TZ).tz_localize(None)
+
+
+def _session_bounds(hours: ExchangeHours, days: pd.DatetimeIndex) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    opens, closes, ok = [], [], []
+    for d in days:
+        sess = hours.session(d.date())
+        ok.append(sess is not None)
+        opens.append(sess[0] if sess else d + timedelta(hours=0))
+        closes.append(sess[1] if sess else d + timedelta(days=1))
+    return np.array(opens, dtype="datetime64[ns]"), np.array(closes, dtype="datetime64[ns]"), np.array(ok)
+
+
+def _expected_end_times(sub: Subscription, first: date, last: date) -> np.ndarray:
+    """Every bar end time the subscription should have between two dates (exchange-local)."""
+    step = sub.resolution.span
+    out: list[datetime] = []
+    for day in sub.hours.trading_days(first, last):
+        if sub.resolution == Resolution.DAILY:
+            sess = sub.hours.session(day)
+            if sess:
+                out.append(sess[1])
+            continue
+        for a, b in sub.hours.segments(day, sub.extended_hours):
+            t = a if sub.resolution == Resolution.MINUTE else datetime.combine(day, datetime.min.time()) + \
+                timedelta(hours=a.hour)
+            while t < b:
+                end = min(t + step, b) if sub.resolution == Resolution.HOUR else t + step
+                if end > a:
+                    out.append(end)
+                t += step
+    return np.array(sorted(set(out)), dtype="datetime64[ns]")
+
+
+def load_stream(sub: Subscription, data_folder: Path, start: datetime, end: datetime) -> Stream:
+    """All bars of ``sub`` whose end time lies in (start, end], in algorithm time."""
+    if sub.kind == "custom":
+        return _custom_stream(sub, data_folder, start, end)
+    days = None
+    if sub.resolution == Resolution.MINUTE:
+        days = sub.hours.trading_days(start.date(), end.date())
+    frame = lean_format.read_bars(data_folder, sub.kind, sub.ticker, sub.resolution.folder, start.date(),
+                                  end.date(), kind=sub.data_type, days=days)
+    values = frame.to_numpy(dtype=float)
+    starts = frame.index
+    if sub.resolution == Resolution.DAILY:
+        days_idx = starts.normalize()
+        opens, closes, ok = _session_bounds(sub.hours, days_idx)
+        begin, finish = pd.DatetimeIndex(opens), pd.DatetimeIndex(closes)
+        values, begin, finish = values[ok], begin[ok], finish[ok]
+    else:
+        span = sub.resolution.span
+        begin = starts
+        finish = starts + span
+        if sub.resolution == Resolution.HOUR:
+            keep, new_begin, new_finish = [], [], []
+            for b, f in zip(begin, finish, strict=True):
+                segs = sub.hours.segments(b.date(), sub.extended_hours)
+                inter = [(max(b, s), min(f, e)) for s, e in segs if max(b, s) < min(f, e)]
+                keep.append(bool(inter))
+                new_begin.append(b)
+                new_finish.append(inter[-1][1] if inter else f)
+            mask = np.array(keep, dtype=bool)
+            values = values[mask]
+            begin = pd.DatetimeIndex(new_begin)[mask]
+            finish = pd.DatetimeIndex(new_finish)[mask]
+        else:
+            mask = np.array([sub.hours.is_open(b.to_pydatetime(), sub.extended_hours) for b in begin], dtype=bool)
+            values, begin, finish = values[mask], begin[mask], finish[mask]
+    factor = np.ones(len(values))
+    if sub.kind == "equity":
+        mode = sub.normalization.key
+        if mode != "raw":
+            ff = lean_format.read_factor_file(data_folder, sub.ticker)
+            factor = ff.scale_for(begin.to_numpy(), mode)
+            values = values.copy()
+            if sub.data_type == "trade":
+                values[:, :4] *= factor[:, None]
+                values[:, 4] /= factor
+            else:
+                values[:, [0, 1, 2, 3, 5, 6, 7, 8]] *= factor[:, None]
+    fill = np.zeros(len(values), dtype=bool)
+    if sub.fill_forward and len(values):
+        begin, finish, values, fill, factor = _fill_forward(sub, begin, finish, values, factor, end)
+    begin = _to_algorithm_tz(pd.DatetimeIndex(begin), sub.hours.time_zone)
+    finish = _to_algorithm_tz(pd.DatetimeIndex(finish), sub.hours.time_zone)
+    end_ns = finish.asi8
+    window = (end_ns > pd.Timestamp(start).value) & (end_ns <= pd.Timestamp(end).value)
+    return Stream(sub, end_ns[window], begin.to_numpy()[window], values[window], fill[window],
+                  factor=factor[window])
+
+
+def _fill_forward(sub: Subscription, begin: pd.DatetimeIndex, finish: pd.DatetimeIndex, values: np.ndarray,
+                  factor: np.ndarray, end: datetime):
+    expected = _expected_end_times(sub, begin[0].date(), end.date())
+    real_end = finish.to_numpy()
+    expected = expected[expected > real_end[0]]
+    missing = expected[~np.isin(expected, real_end)]
+    if len(missing) == 0:
+        return begin, finish, values, np.zeros(len(values), dtype=bool), factor
+    src = np.searchsorted(real_end, missing, side="right") - 1
+    period = (finish - begin).to_numpy()
+    all_end = np.concatenate([real_end, missing])
+    all_begin = np.concatenate([begin.to_numpy(), missing - period[src]])
+    if sub.resolution == Resolution.DAILY:
+        opens = [sub.hours.session(pd.Timestamp(m).date()) for m in missing]
+        all_begin[len(real_end):] = np.array([o[0] if o else m for o, m in zip(opens, missing, strict=True)],
+                                             dtype="datetime64[ns]")
+    all_values = np.concatenate([values, values[src]])
+    all_factor = np.concatenate([factor, factor[src]])
+    flags = np.concatenate([np.zeros(len(real_end), bool), np.ones(len(missing), bool)])
+    order = np.argsort(all_end, kind="stable")
+    return (pd.DatetimeIndex(all_begin[order]), pd.DatetimeIndex(all_end[order]), all_values[order],
+            flags[order], all_factor[order])
+
+
+def _custom_stream(sub: Subscription, data_folder: Path, start: datetime, end: datetime) -> Stream:
+    reader = getattr(sub.custom_type, "qclocal_read", None)
+    if reader is None:
+        raise NotImplementedError(
+            f"add_data({getattr(sub.custom_type, '__name__', sub.custom_type)}): qclocal reads only the custom "
+            f"data types it ships (Fred); this type has no qclocal reader")
+    series: pd.Series = reader(data_folder, sub.symbol.value)
+    times = pd.DatetimeIndex(series.index)
+    end_ns = times.asi8
+    window = (end_ns > pd.Timestamp(start).value) & (end_ns <= pd.Timestamp(end).value)
+    vals = series.to_numpy(dtype=float)[window].reshape(-1, 1)
+    return Stream(sub, end_ns[window], times.to_numpy()[window], vals, np.zeros(window.sum(), bool),
+                  factor=np.ones(window.sum()))

@@ -1,0 +1,199 @@
+"""Orders, tickets, order events, and the fee and slippage models (LEAN's defaults and settable ones)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from qclocal.engine.enums import OrderDirection, OrderField, OrderStatus, OrderType
+from qclocal.engine.symbols import Symbol
+
+if TYPE_CHECKING:
+    from qclocal.engine.securities import Security
+    from qclocal.engine.transactions import Transactions
+
+
+@dataclass
+class Order:
+    id: int
+    symbol: Symbol
+    quantity: float
+    type: OrderType
+    time: datetime
+    tag: str = ""
+    limit_price: float = 0.0
+    stop_price: float = 0.0
+    status: OrderStatus = OrderStatus.NEW
+    price: float = 0.0               # average fill price
+    quantity_filled: float = 0.0
+    last_fill_time: datetime | None = None
+    stop_triggered: bool = False
+    fee: float = 0.0
+
+    @property
+    def direction(self) -> OrderDirection:
+        return OrderDirection.BUY if self.quantity > 0 else OrderDirection.SELL
+
+    @property
+    def absolute_quantity(self) -> float:
+        return abs(self.quantity)
+
+    @property
+    def value(self) -> float:
+        return self.quantity * self.price
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.id, "symbol": self.symbol.value, "quantity": self.quantity, "type": self.type.name,
+                "status": self.status.name, "time": self.time.isoformat(), "price": self.price,
+                "limitPrice": self.limit_price or None, "stopPrice": self.stop_price or None, "tag": self.tag,
+                "lastFillTime": self.last_fill_time.isoformat() if self.last_fill_time else None,
+                "fee": self.fee}
+
+
+class OrderTicket:
+    def __init__(self, order: Order, transactions: Transactions):
+        self._order = order
+        self._transactions = transactions
+
+    order_id = property(lambda self: self._order.id)
+    symbol = property(lambda self: self._order.symbol)
+    quantity = property(lambda self: self._order.quantity)
+    quantity_filled = property(lambda self: self._order.quantity_filled)
+    average_fill_price = property(lambda self: self._order.price)
+    status = property(lambda self: self._order.status)
+    order_type = property(lambda self: self._order.type)
+    tag = property(lambda self: self._order.tag)
+    time = property(lambda self: self._order.time)
+    submit_request = property(lambda self: self)
+
+    @property
+    def order_closed(self) -> bool:
+        return self._order.status.is_closed
+
+    @property
+    def is_order_processed_synchronously(self) -> bool:
+        return True
+
+    def get(self, field_: OrderField) -> float:
+        if field_ == OrderField.LIMIT_PRICE:
+            return self._order.limit_price
+        if field_ == OrderField.STOP_PRICE:
+            return self._order.stop_price
+        raise NotImplementedError(f"OrderTicket.get({field_!r}) is not implemented in qclocal")
+
+    def cancel(self, tag: str | None = None) -> bool:
+        return self._transactions.cancel_order(self._order.id, tag)
+
+    def __repr__(self) -> str:
+        o = self._order
+        return f"OrderTicket(#{o.id} {o.type.name} {o.quantity} {o.symbol} {o.status.name})"
+
+
+@dataclass
+class CashAmount:
+    amount: float
+    currency: str = "USD"
+
+
+@dataclass
+class OrderFee:
+    value: CashAmount = field(default_factory=lambda: CashAmount(0.0))
+
+
+@dataclass
+class OrderEvent:
+    order_id: int
+    symbol: Symbol
+    utc_time: datetime
+    status: OrderStatus
+    direction: OrderDirection
+    fill_price: float = 0.0
+    fill_quantity: float = 0.0
+    order_fee: OrderFee = field(default_factory=OrderFee)
+    message: str = ""
+    is_assignment: bool = False
+    quantity: float = 0.0
+
+    @property
+    def absolute_fill_quantity(self) -> float:
+        return abs(self.fill_quantity)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"orderId": self.order_id, "symbol": self.symbol.value, "time": self.utc_time.isoformat(),
+                "status": self.status.name, "direction": self.direction.name, "fillPrice": self.fill_price,
+                "fillQuantity": self.fill_quantity, "orderFee": self.order_fee.value.amount, "message": self.message}
+
+    def __str__(self) -> str:
+        return (f"Time: {self.utc_time} OrderID: {self.order_id} Symbol: {self.symbol} Status: {self.status.name}"
+                f" Quantity: {self.fill_quantity} FillPrice: {self.fill_price}")
+
+
+# -- fee models -----------------------------------------------------------------------------------------
+class OrderFeeParameters:
+    def __init__(self, security: Security, order: Order):
+        self.security = security
+        self.order = order
+
+
+class FeeModel:
+    def get_order_fee(self, parameters: OrderFeeParameters) -> OrderFee:
+        raise NotImplementedError
+
+
+class InteractiveBrokersFeeModel(FeeModel):
+    """US equities: 0.005 USD a share, at least 1 USD, at most 0.5% of the trade value."""
+
+    def get_order_fee(self, parameters: OrderFeeParameters) -> OrderFee:
+        qty = abs(parameters.order.quantity)
+        fee = 0.005 * qty
+        if fee < 1.0:
+            fee = 1.0
+        else:
+            cap = 0.005 * qty * parameters.security.price
+            fee = min(fee, cap)
+        return OrderFee(CashAmount(fee))
+
+
+class ConstantFeeModel(FeeModel):
+    def __init__(self, fee: float, currency: str = "USD"):
+        self.fee = float(fee)
+
+    def get_order_fee(self, parameters: OrderFeeParameters) -> OrderFee:
+        return OrderFee(CashAmount(self.fee))
+
+
+class ZeroFeeModel(ConstantFeeModel):
+    def __init__(self) -> None:
+        super().__init__(0.0)
+
+
+# -- slippage models --------------------------------------------------------------------------------------
+class NullSlippageModel:
+    def get_slippage_approximation(self, asset: Security, order: Order) -> float:
+        return 0.0
+
+
+class ConstantSlippageModel:
+    """Slippage as a constant fraction of the price."""
+
+    def __init__(self, slippage_percent: float):
+        self.slippage_percent = float(slippage_percent)
+
+    def get_slippage_approximation(self, asset: Security, order: Order) -> float:
+        return self.slippage_percent * asset.price
+
+
+class VolumeShareSlippageModel:
+    """LEAN's volume-share model: price × impact × (min(|qty| / bar volume, limit))²."""
+
+    def __init__(self, volume_limit: float = 0.025, price_impact: float = 0.1):
+        self.volume_limit = float(volume_limit)
+        self.price_impact = float(price_impact)
+
+    def get_slippage_approximation(self, asset: Security, order: Order) -> float:
+        bar = asset.cache.trade_bar
+        if bar is None or bar.volume <= 0:
+            return 0.0
+        share = min(abs(order.quantity) / bar.volume, self.volume_limit)
+        return asset.price * self.price_impact * share * share

@@ -1,0 +1,121 @@
+"""The portfolio: cash, holdings, fills, LEAN's trade records and margin (SecurityMarginModel)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from qclocal.engine.data_types import DataDictionary
+from qclocal.engine.securities import Security, SecurityHolding, SecurityManager
+
+
+class Portfolio(DataDictionary):
+    """``self.portfolio``: holdings keyed by Symbol (or ticker), plus account-level figures."""
+
+    def __init__(self, securities: SecurityManager):
+        super().__init__()
+        self._securities = securities
+        self.cash = 100_000.0
+        self.total_fees = 0.0
+        self.total_sale_volume = 0.0     # absolute traded value, buys and sells (LEAN's TotalSaleVolume)
+        self.trade_records: list[tuple[datetime, float]] = []   # (time, pnl - 2 x closing fee)
+
+    def __getitem__(self, key: Any) -> SecurityHolding:
+        return self._securities[key].holdings
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._securities
+
+    def keys(self):  # type: ignore[override]
+        return self._securities.keys()
+
+    def values(self):  # type: ignore[override]
+        return [s.holdings for s in self._securities.values()]
+
+    def items(self):  # type: ignore[override]
+        return [(k, s.holdings) for k, s in self._securities.items()]
+
+    def __iter__(self):
+        return iter(self._securities.keys())
+
+    def __len__(self) -> int:
+        return len(self._securities)
+
+    def set_cash(self, cash: float) -> None:
+        self.cash = float(cash)
+
+    # -- valuation ------------------------------------------------------------------------------------
+    @property
+    def total_holdings_value(self) -> float:
+        return sum(s.holdings.quantity * s.price for s in self._securities.values() if s.holdings.quantity)
+
+    @property
+    def total_absolute_holdings_cost(self) -> float:
+        return sum(abs(s.holdings.quantity * s.holdings.average_price) for s in self._securities.values())
+
+    @property
+    def total_portfolio_value(self) -> float:
+        return self.cash + self.total_holdings_value
+
+    @property
+    def invested(self) -> bool:
+        return any(s.holdings.quantity != 0 for s in self._securities.values())
+
+    @property
+    def total_unrealized_profit(self) -> float:
+        return sum(s.holdings.unrealized_profit for s in self._securities.values())
+
+    @property
+    def total_profit(self) -> float:
+        return sum(s.holdings.profit for s in self._securities.values())
+
+    @property
+    def total_net_profit(self) -> float:
+        return self.total_profit
+
+    @property
+    def total_margin_used(self) -> float:
+        return sum(abs(s.holdings.quantity * s.price) / s.leverage for s in self._securities.values()
+                   if s.holdings.quantity)
+
+    @property
+    def margin_remaining(self) -> float:
+        return self.total_portfolio_value - self.total_margin_used
+
+    def has_buying_power(self, security: Security, quantity: float, price: float, fee: float) -> bool:
+        """Initial-margin check at fill time: the margin used after the fill must fit the portfolio value."""
+        q0 = security.holdings.quantity
+        q1 = q0 + quantity
+        if abs(q1) <= abs(q0) and q0 * q1 >= 0:
+            return True  # reduces a position
+        used_other = self.total_margin_used - abs(q0 * security.price) / security.leverage
+        after = used_other + abs(q1 * price) / security.leverage
+        return after <= self.total_portfolio_value - fee + 1e-9
+
+    # -- fills ----------------------------------------------------------------------------------------
+    def apply_fill(self, security: Security, quantity: float, price: float, fee: float, time: datetime) -> None:
+        h = security.holdings
+        q0 = h.quantity
+        q1 = q0 + quantity
+        self.cash -= quantity * price + fee
+        self.total_fees += fee
+        h.total_fees += fee
+        traded = abs(quantity * price)
+        self.total_sale_volume += traded
+        h.total_sale_volume += traded
+        closed = 0.0
+        if q0 != 0 and (q0 > 0) != (quantity > 0):
+            closed = min(abs(quantity), abs(q0)) * (1 if q0 > 0 else -1)
+        if closed:
+            pnl = closed * (price - h.average_price)
+            h.profit += pnl - fee
+            self.trade_records.append((time, pnl - 2 * fee))
+        else:
+            h.profit -= fee
+        if q1 == 0:
+            h.average_price = 0.0
+        elif q0 == 0 or (q0 > 0) != (q1 > 0):
+            h.average_price = price           # opened or flipped
+        elif abs(q1) > abs(q0):
+            h.average_price = (h.average_price * abs(q0) + price * abs(quantity)) / abs(q1)
+        h.quantity = q1

@@ -1,0 +1,450 @@
+"""The backtest loop: LEAN's order of work in each time step, driven by the data streams.
+
+Per time step t (``../shared/lean-reference/semantics.md`` §1):
+1. scheduled events due strictly before t fire, each at its own time (the engine's midnight Daily Sampling too);
+2. the clock moves to t and the securities' caches take the new bars;
+3. pending orders are checked for fills; 4. scheduled events due exactly at t fire;
+5. universe selection and ``on_securities_changed``; 6. indicators update;
+7. ``on_data`` runs when the slice has algorithm data; 8. market orders fill; 9. equity is sampled.
+"""
+
+from __future__ import annotations
+
+import heapq
+import time as wallclock
+import traceback
+from collections.abc import Callable
+from datetime import datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from qclocal.data import lean_format
+from qclocal.data.market_hours import exchange_hours
+from qclocal.engine.algorithm import AlgorithmQuit, QCAlgorithm
+from qclocal.engine.data_types import Bar, BaseData, DataDictionary, QuoteBar, Slice, TradeBar
+from qclocal.engine.enums import Resolution, SecurityType
+from qclocal.engine.feed import Stream, Subscription, load_stream
+from qclocal.engine.portfolio_target import CoarseFundamental, SecurityChanges
+from qclocal.engine.results import BacktestResult, Sampler, build_statistics, chart
+from qclocal.engine.scheduling import ScheduledEvent
+from qclocal.engine.symbols import Symbol
+from qclocal.object_store import ObjectStore
+
+NS = 1_000_000_000
+
+
+def _dt(ns: int) -> datetime:
+    return pd.Timestamp(ns).to_pydatetime()
+
+
+class _DailyConsolidator:
+    """Builds one daily bar per session from intraday bars, for daily indicators on intraday data."""
+
+    def __init__(self, indicator: Any, selector: Callable | None):
+        self.indicator, self.selector = indicator, selector
+        self.bar: TradeBar | None = None
+
+    def update(self, bar: TradeBar, session_close: datetime | None) -> None:
+        if self.bar is None or self.bar.time.date() != bar.time.date():
+            self.bar = TradeBar(bar.time, bar.symbol, bar.open, bar.high, bar.low, bar.close, bar.volume,
+                                end_time=bar.end_time)
+        else:
+            b = self.bar
+            b.high, b.low, b.close, b.volume = max(b.high, bar.high), min(b.low, bar.low), bar.close, \
+                b.volume + bar.volume
+            b.end_time = bar.end_time
+        if session_close is not None and bar.end_time >= session_close:
+            self.indicator.update(self.selector(self.bar) if self.selector else self.bar)
+            self.bar = None
+
+
+class Engine:
+    def __init__(self, algorithm: QCAlgorithm, data_folder: Path, progress: Callable[[float], None] | None = None):
+        self.algo = algorithm
+        self.data_folder = data_folder
+        self.progress = progress
+        self.heap: list[tuple[int, int]] = []
+        self.streams: list[Stream] = []
+        self.data_points = 0
+        self._consolidators: dict[int, _DailyConsolidator] = {}
+        self.benchmark_price = 0.0
+        self.benchmark_fn: Callable | None = None
+        self._universe_members: set[Symbol] = set()
+        self._pending_changes: SecurityChanges | None = None
+
+    # -- setup ----------------------------------------------------------------------------------------
+    def _feed_start(self) -> datetime:
+        algo = self.algo
+        start = algo.start_date
+        warm = algo._warmup
+        if isinstance(warm, timedelta):
+            return start - warm
+        if isinstance(warm, int) and warm > 0:
+            hours = exchange_hours(self.data_folder, "equity")
+            res = algo._warmup_resolution or min((s.resolution for s in algo._subscriptions), default=Resolution.DAILY)
+            if res == Resolution.DAILY:
+                days, d = 0, start.date()
+                while days < warm:
+                    d -= timedelta(days=1)
+                    days += hours.is_trading_day(d)
+                return datetime.combine(d, time())
+            per_day = {Resolution.HOUR: 7, Resolution.MINUTE: 390}[res]
+            return start - timedelta(days=int(warm / per_day * 7 / 5) + 3)
+        return start
+
+    def _add_streams(self, subs: list[Subscription], start: datetime) -> None:
+        for sub in subs:
+            stream = load_stream(sub, self.data_folder, start, self.algo.end_date)
+            idx = len(self.streams)
+            self.streams.append(stream)
+            if len(stream):
+                heapq.heappush(self.heap, (int(stream.end_ns[0]), idx))
+
+    def _setup_benchmark(self, feed_start: datetime) -> None:
+        bench = self.algo._benchmark
+        if callable(bench) and not isinstance(bench, str | Symbol):
+            self.benchmark_fn = bench
+            return
+        ticker = str(bench) if bench is not None else "SPY"
+        hours = exchange_hours(self.data_folder, "equity", "usa", ticker)
+        resolution = Resolution.HOUR if lean_format.bar_file(self.data_folder, "equity", ticker, "hour").is_file() \
+            else Resolution.DAILY
+        if not lean_format.bar_file(self.data_folder, "equity", ticker, resolution.folder).is_file():
+            self.algo.debug(f"Benchmark {ticker}: no data in {self.data_folder}; benchmark statistics are zero. "
+                            f"Call set_benchmark(...) with a ticker you have data for.")
+            self.benchmark_fn = lambda t: 0.0
+            return
+        day = feed_start.date() - timedelta(days=1)
+        while not hours.is_trading_day(day):
+            day -= timedelta(days=1)
+        sub = Subscription(Symbol(ticker), "equity", resolution, hours, fill_forward=False, is_internal=True)
+        self._add_streams([sub], datetime.combine(day, time()))
+
+    # -- run ------------------------------------------------------------------------------------------
+    def run(self) -> Sampler:
+        algo = self.algo
+        algo._initializing = True
+        algo.initialize()
+        algo._initializing = False
+        for sec in algo.securities.values():
+            algo._check_data_exists(sec)
+        feed_start = self._feed_start()
+        algo.schedule.start(feed_start, algo.end_date)
+        sampler = Sampler(algo.start_date, algo.end_date)
+        self.sampler = sampler
+        algo.schedule.add(ScheduledEvent("Daily Sampling", self._midnights(algo.start_date, algo.end_date),
+                                         self._daily_sample))
+        self._add_streams(algo._new_subscriptions, feed_start)
+        algo._new_subscriptions.clear()
+        self._setup_benchmark(feed_start)
+        self._universe_times = self._coarse_times(feed_start) if algo._universes else []
+        sampler.reset_start(algo.portfolio.total_portfolio_value, algo.portfolio.total_sale_volume)
+        algo.is_warming_up = feed_start < algo.start_date
+        if not algo.is_warming_up:
+            algo.on_warmup_finished()
+        if algo._quit:
+            return sampler
+        last_time = None
+        total = (algo.end_date - feed_start).total_seconds()
+        try:
+            while not algo._quit:
+                t_ns = self._next_time()
+                if t_ns is None:
+                    break
+                t = _dt(t_ns)
+                if t > algo.end_date:
+                    break
+                if t < feed_start:  # benchmark bars before the start only seed its price
+                    self._consume_before_start(t_ns)
+                    continue
+                self._step(t, t_ns)
+                last_time = t
+                if self.progress and total > 0:
+                    self.progress((t - feed_start).total_seconds() / total)
+        except AlgorithmQuit:
+            pass
+        if last_time is not None:
+            algo._clock.time = last_time
+            sampler.final(last_time, algo.portfolio.total_portfolio_value, self._benchmark_value(last_time),
+                          algo.portfolio.total_sale_volume)
+        return sampler
+
+    def _midnights(self, start: datetime, end: datetime):
+        d = datetime.combine(start.date(), time())
+        while d <= end:
+            yield d
+            d += timedelta(days=1)
+
+    def _coarse_times(self, start: datetime) -> list[datetime]:
+        dates = lean_format.coarse_dates(self.data_folder)
+        times = [datetime.combine(d + timedelta(days=1), time()) for d in dates]
+        return [t for t in times if t >= start and t <= self.algo.end_date]
+
+    def _next_time(self) -> int | None:
+        candidates = []
+        if self.heap:
+            candidates.append(self.heap[0][0])
+        if self._universe_times:
+            candidates.append(pd.Timestamp(self._universe_times[0]).value)
+        return min(candidates) if candidates else None
+
+    def _daily_sample(self) -> None:
+        algo = self.algo
+        if algo.is_warming_up:
+            return
+        self.sampler.daily(algo.time, algo.portfolio.total_portfolio_value, self._benchmark_value(algo.time),
+                           algo.portfolio.total_sale_volume)
+        self._apply_margin_interest()
+
+    def _apply_margin_interest(self) -> None:
+        for sec in self.algo.securities.values():
+            model = sec.margin_interest_rate_model
+            if model is not None and sec.holdings.quantity:
+                model.apply_margin_interest_rate(_MarginInterestParameters(sec, self.algo))
+
+    def _benchmark_value(self, t: datetime) -> float:
+        if self.benchmark_fn is not None:
+            return float(self.benchmark_fn(t))
+        return self.benchmark_price
+
+    def _fire_events(self, t: datetime, inclusive: bool) -> None:
+        algo = self.algo
+        while True:
+            due = algo.schedule.pop_due(t, inclusive)
+            if due is None:
+                return
+            moment, event = due
+            if not event.enabled:
+                continue
+            algo._clock.time = moment
+            event.callback()
+            if algo._quit:
+                raise AlgorithmQuit()
+
+    def _step(self, t: datetime, t_ns: int) -> None:
+        algo = self.algo
+        # 1. past scheduled events
+        self._fire_events(t, inclusive=False)
+        if algo.is_warming_up and t >= algo.start_date:
+            self._end_warmup(t)
+        algo._clock.time = t
+        # 2. gather data
+        bars, quotes, custom = DataDictionary(), DataDictionary(), DataDictionary()
+        updates: list[tuple[Subscription, Any]] = []
+        user_data = False
+        while self.heap and self.heap[0][0] == t_ns:
+            _, idx = heapq.heappop(self.heap)
+            stream = self.streams[idx]
+            point = self._make_point(stream)
+            stream.pos += 1
+            if stream.pos < len(stream):
+                heapq.heappush(self.heap, (int(stream.end_ns[stream.pos]), idx))
+            self.data_points += 1
+            sub = stream.sub
+            if sub.is_internal:
+                self.benchmark_price = point.close
+                continue
+            security = algo.securities.get(sub.symbol)
+            if security is None:
+                continue
+            user_data = True
+            updates.append((sub, point))
+            if sub.data_type == "trade":
+                security.cache.update_trade(point)
+                bars[sub.symbol] = point
+            elif sub.data_type == "quote":
+                security.cache.update_quote(point)
+                quotes[sub.symbol] = point
+            else:
+                security.cache.update_custom(point)
+                custom[sub.symbol] = point
+        # 3. fills for orders placed earlier
+        algo.transactions.process()
+        # 4. events due now
+        self._fire_events(t, inclusive=True)
+        # 5. universe selection
+        changes = self._select_universe(t)
+        if changes is not None:
+            algo.on_securities_changed(changes)
+        # 6. indicators
+        for sub, point in updates:
+            if sub.data_type != "quote":
+                self._update_indicators(sub, point)
+        # 7. on_data
+        if user_data:
+            algo.on_data(Slice(t, bars, quotes, custom))
+            if algo._quit:
+                raise AlgorithmQuit()
+        # 8. market orders fill now
+        algo.transactions.process(market_only=True)
+        if algo._new_subscriptions:
+            self._add_streams(algo._new_subscriptions, t)
+            algo._new_subscriptions.clear()
+        # 9. sampling
+        if not algo.is_warming_up:
+            self.sampler.step(t, algo.portfolio.total_portfolio_value)
+
+    def _consume_before_start(self, t_ns: int) -> None:
+        while self.heap and self.heap[0][0] == t_ns:
+            _, idx = heapq.heappop(self.heap)
+            stream = self.streams[idx]
+            if stream.sub.is_internal:
+                self.benchmark_price = float(stream.values[stream.pos][3])
+            stream.pos += 1
+            if stream.pos < len(stream):
+                heapq.heappush(self.heap, (int(stream.end_ns[stream.pos]), idx))
+
+    def _end_warmup(self, t: datetime) -> None:
+        algo = self.algo
+        algo.is_warming_up = False
+        self.sampler.reset_start(algo.portfolio.total_portfolio_value, algo.portfolio.total_sale_volume)
+        algo.on_warmup_finished()
+
+    def _make_point(self, stream: Stream) -> Any:
+        i = stream.pos
+        sub = stream.sub
+        end = _dt(int(stream.end_ns[i]))
+        start = pd.Timestamp(stream.start[i]).to_pydatetime()
+        v = stream.values[i]
+        ff = bool(stream.fill_forward[i])
+        if sub.data_type == "trade":
+            return TradeBar(start, sub.symbol, v[0], v[1], v[2], v[3], v[4], end_time=end, is_fill_forward=ff)
+        if sub.data_type == "quote":
+            bid = Bar(v[0], v[1], v[2], v[3]) if v[3] > 0 else None
+            ask = Bar(v[5], v[6], v[7], v[8]) if v[8] > 0 else None
+            return QuoteBar(start, sub.symbol, bid, v[4], ask, v[9], end, ff)
+        ctor = sub.custom_type if isinstance(sub.custom_type, type) and issubclass(sub.custom_type, BaseData) \
+            else BaseData
+        point = ctor()
+        point.symbol, point.time, point.end_time, point.value = sub.symbol, end, end, float(v[0])
+        return point
+
+    def _update_indicators(self, sub: Subscription, point: Any) -> None:
+        for indicator, resolution, selector in self.algo._indicators.get(sub.symbol, []):
+            if resolution is not None and Resolution(resolution) > sub.resolution:
+                if Resolution(resolution) != Resolution.DAILY:
+                    raise NotImplementedError("qclocal consolidates intraday data only to DAILY for indicators")
+                key = id(indicator)
+                cons = self._consolidators.setdefault(key, _DailyConsolidator(indicator, selector))
+                sess = sub.hours.session(point.time.date())
+                cons.update(point, sess[1] if sess else None)
+                continue
+            indicator.update(selector(point) if selector else point)
+
+    # -- universe -------------------------------------------------------------------------------------
+    def _select_universe(self, t: datetime) -> SecurityChanges | None:
+        algo = self.algo
+        if not self._universe_times or self._universe_times[0] != t:
+            return None
+        self._universe_times.pop(0)
+        day = (t - timedelta(days=1)).date()
+        frame = lean_format.read_coarse(self.data_folder, day)
+        self.data_points += len(frame)
+        rows = [CoarseFundamental(Symbol(r.ticker, SecurityType.EQUITY, sid=r.sid), float(r.price),
+                                  float(r.volume), float(r.dollar_volume), bool(r.has_fundamental_data),
+                                  float(r.price_factor), float(r.split_factor), t)
+                for r in frame.itertuples(index=False)]
+        selected: set[Symbol] = set()
+        for selection in algo._universes:
+            result = selection(rows)
+            if result is None or isinstance(result, str):
+                continue
+            selected.update(Symbol(str(s)) if not isinstance(s, Symbol) else s for s in result)
+        changes = SecurityChanges()
+        settings = algo.universe_settings
+        for sym in sorted(selected - self._universe_members, key=lambda s: s.value):
+            sec = algo.securities.get(sym)
+            if sec is None:
+                try:
+                    sec = algo._add_security(sym.value, "equity", SecurityType.EQUITY, settings.resolution,
+                                             settings.fill_forward, settings.leverage, settings.extended_market_hours,
+                                             settings.data_normalization_mode)
+                except lean_format.MissingDataError:
+                    algo.debug(f"Universe selected {sym.value} but there is no data for it; skipped")
+                    continue
+            changes.added_securities.append(sec)
+        for sym in sorted(self._universe_members - selected, key=lambda s: s.value):
+            if sym in algo.securities:
+                changes.removed_securities.append(algo.securities[sym])
+        self._universe_members = (self._universe_members | {s.symbol for s in changes.added_securities}) - \
+            {s.symbol for s in changes.removed_securities}
+        if algo._new_subscriptions:
+            self._add_streams(algo._new_subscriptions, t)
+            algo._new_subscriptions.clear()
+        if not changes.added_securities and not changes.removed_securities:
+            return None
+        return changes
+
+
+class _MarginInterestParameters:
+    def __init__(self, security: Any, algorithm: QCAlgorithm):
+        self.security = security
+        self.time = algorithm.time
+        self.algorithm = algorithm
+
+
+def risk_free_provider(data_folder: Path) -> Callable[[datetime], float]:
+    """LEAN's InterestRateProvider: the primary credit rate carried forward; first value before the file."""
+    rates = lean_format.read_interest_rates(data_folder)
+    if rates.empty:
+        return lambda t: 0.0
+    dates = rates.index.to_numpy()
+    values = rates.to_numpy()
+
+    def rate(t: datetime) -> float:
+        pos = np.searchsorted(dates, np.datetime64(pd.Timestamp(t.date())), side="right") - 1
+        return float(values[max(pos, 0)])
+    return rate
+
+
+def run_algorithm(algorithm: QCAlgorithm, data_folder: Path, object_store: Path,
+                  parameters: dict[str, str] | None = None, progress: Callable[[float], None] | None = None,
+                  log_sink: Callable[[str], None] | None = None) -> BacktestResult:
+    """Run an algorithm instance and compute LEAN's statistics. Exceptions become a failed result."""
+    started = wallclock.perf_counter()
+    algorithm._data_folder = Path(data_folder)
+    algorithm._parameters = {k: str(v) for k, v in (parameters or {}).items()}
+    algorithm.object_store = ObjectStore(object_store)
+    algorithm._log_sink = log_sink
+    engine = Engine(algorithm, Path(data_folder), progress)
+    status, error = "Completed", None
+    sampler = None
+    try:
+        sampler = engine.run()
+        algorithm.on_end_of_algorithm()
+    except Exception as exc:  # the algorithm failed: report it like LEAN (RuntimeError status)
+        status = "RuntimeError"
+        error = "".join(traceback.format_exception(exc))
+        algorithm.error(f"Runtime Error: {exc}\n{error}")
+    sampler = sampler or getattr(engine, "sampler", None) or Sampler(algorithm.start_date, algorithm.end_date)
+    orders = [o.to_json() for o in algorithm.transactions.orders.values()]
+    records = [v for _, v in algorithm.portfolio.trade_records]
+    stats = build_statistics(sampler, sampler.start_value or algorithm.portfolio.total_portfolio_value, records,
+                             algorithm.portfolio.total_fees, len(algorithm.transactions.orders),
+                             getattr(algorithm, "_risk_free_model", None) and
+                             (lambda t: algorithm._risk_free_model.get_interest_rate(t))
+                             or risk_free_provider(Path(data_folder)), orders)
+    stats.update(algorithm._summary_statistics)
+    equity = pd.Series({t: v for t, v in sampler.equity}, dtype=float)
+    bench = pd.Series(dict(zip(sampler.daily_times, sampler.benchmark, strict=True)), dtype=float)
+    charts: dict[str, Any] = {
+        "Strategy Equity": {"Equity": chart(sampler.equity),
+                            "Return": chart(list(zip(sampler.daily_times, sampler.performance, strict=True)))},
+        "Benchmark": {"Benchmark": chart(list(zip(sampler.daily_times, sampler.benchmark, strict=True)))},
+    }
+    for name, series in algorithm._charts.items():
+        charts.setdefault(name, {}).update({s: chart(points) for s, points in series.items()})
+    runtime = {"Equity": f"${algorithm.portfolio.total_portfolio_value:,.2f}",
+               "Fees": f"-${algorithm.portfolio.total_fees:,.2f}",
+               "Holdings": f"${algorithm.portfolio.total_holdings_value:,.2f}",
+               "Net Profit": f"${algorithm.portfolio.total_profit:,.2f}",
+               "Return": stats.get("Net Profit", "0%"),
+               "Unrealized": f"${algorithm.portfolio.total_unrealized_profit:,.2f}",
+               "Volume": f"${algorithm.portfolio.total_sale_volume:,.2f}", **algorithm._runtime_statistics}
+    return BacktestResult(status, stats, runtime, charts, orders,
+                          [e.to_json() for e in algorithm.transactions.events], list(algorithm._logs), error,
+                          equity, bench, engine.data_points, algorithm._history_points,
+                          wallclock.perf_counter() - started)

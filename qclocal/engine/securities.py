@@ -1,0 +1,184 @@
+"""Securities, their exchange, holdings and price cache; the ``securities`` collection."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from qclocal.data.market_hours import ExchangeHours
+from qclocal.engine.data_types import BaseData, DataDictionary, QuoteBar, TradeBar
+from qclocal.engine.enums import DataNormalizationMode, Resolution, SecurityType
+from qclocal.engine.errors import missing_member
+from qclocal.engine.orders import InteractiveBrokersFeeModel, NullSlippageModel, ZeroFeeModel
+from qclocal.engine.symbols import Symbol
+
+if TYPE_CHECKING:
+    from qclocal.engine.feed import Subscription
+
+
+class SecurityExchange:
+    def __init__(self, hours: ExchangeHours, clock: Any):
+        self.hours = hours
+        self._clock = clock
+        self.time_zone = hours.time_zone
+
+    @property
+    def exchange_open(self) -> bool:
+        return self.hours.is_open(self._clock.local_time(self.time_zone))
+
+    def date_is_open(self, day: Any) -> bool:
+        return self.hours.is_trading_day(day)
+
+    def date_time_is_open(self, moment: datetime) -> bool:
+        return self.hours.is_open(moment)
+
+
+class SecurityCache:
+    __slots__ = ("trade_bar", "quote_bar", "custom", "price", "open", "high", "low", "close", "volume",
+                 "bid_price", "ask_price", "last_trade_end", "last_quote_end")
+
+    def __init__(self) -> None:
+        self.trade_bar: TradeBar | None = None
+        self.quote_bar: QuoteBar | None = None
+        self.custom: BaseData | None = None
+        self.price = self.open = self.high = self.low = self.close = self.volume = 0.0
+        self.bid_price = self.ask_price = 0.0
+        self.last_trade_end: datetime | None = None
+        self.last_quote_end: datetime | None = None
+
+    def update_trade(self, bar: TradeBar) -> None:
+        if bar.is_fill_forward and self.trade_bar is not None:
+            return  # fill-forward bars do not update the cache
+        self.trade_bar = bar
+        self.price, self.open, self.high, self.low, self.close = bar.close, bar.open, bar.high, bar.low, bar.close
+        self.volume = bar.volume
+        self.last_trade_end = bar.end_time
+
+    def update_quote(self, bar: QuoteBar) -> None:
+        if bar.is_fill_forward and self.quote_bar is not None:
+            return
+        self.quote_bar = bar
+        self.bid_price = bar.bid.close if bar.bid else 0.0
+        self.ask_price = bar.ask.close if bar.ask else 0.0
+        self.last_quote_end = bar.end_time
+
+    def update_custom(self, point: BaseData) -> None:
+        self.custom = point
+        self.price = self.close = point.value
+
+
+class SecurityHolding:
+    def __init__(self, security: Security):
+        self._security = security
+        self.quantity = 0.0
+        self.average_price = 0.0
+        self.total_fees = 0.0
+        self.profit = 0.0           # realised profit net of fees
+        self.total_sale_volume = 0.0
+
+    symbol = property(lambda self: self._security.symbol)
+    price = property(lambda self: self._security.price)
+    invested = property(lambda self: self.quantity != 0)
+    is_long = property(lambda self: self.quantity > 0)
+    is_short = property(lambda self: self.quantity < 0)
+    absolute_quantity = property(lambda self: abs(self.quantity))
+    holdings_value = property(lambda self: self.quantity * self._security.price)
+    absolute_holdings_value = property(lambda self: abs(self.quantity * self._security.price))
+    holdings_cost = property(lambda self: self.quantity * self.average_price)
+    absolute_holdings_cost = property(lambda self: abs(self.quantity * self.average_price))
+    unrealized_profit = property(lambda self: self.quantity * (self._security.price - self.average_price))
+    net_profit = property(lambda self: self.profit)
+
+    @property
+    def unrealized_profit_percent(self) -> float:
+        cost = abs(self.quantity * self.average_price)
+        return self.unrealized_profit / cost if cost else 0.0
+
+    def __repr__(self) -> str:
+        return f"{self.symbol}: {self.quantity} @ {self.average_price:.4f}"
+
+
+class Security:
+    def __init__(self, symbol: Symbol, exchange: SecurityExchange, resolution: Resolution, leverage: float,
+                 normalization: DataNormalizationMode, security_type: SecurityType):
+        self.symbol = symbol
+        self.exchange = exchange
+        self.resolution = resolution
+        self.type = security_type
+        self.cache = SecurityCache()
+        self.holdings = SecurityHolding(self)
+        self.leverage = float(leverage)
+        self.data_normalization_mode = normalization
+        self.is_tradable = security_type != SecurityType.INDEX
+        self.fee_model = ZeroFeeModel() if security_type in (SecurityType.INDEX, SecurityType.BASE) \
+            else InteractiveBrokersFeeModel()
+        self.slippage_model = NullSlippageModel()
+        self.margin_interest_rate_model: Any = None
+        self.subscriptions: list[Subscription] = []
+        self.is_delisted = False
+
+    # -- prices ---------------------------------------------------------------------------------------
+    price = property(lambda self: self.cache.price)
+    open = property(lambda self: self.cache.open)
+    high = property(lambda self: self.cache.high)
+    low = property(lambda self: self.cache.low)
+    close = property(lambda self: self.cache.close)
+    volume = property(lambda self: self.cache.volume)
+    bid_price = property(lambda self: self.cache.bid_price)
+    ask_price = property(lambda self: self.cache.ask_price)
+    has_data = property(lambda self: self.cache.trade_bar is not None or self.cache.custom is not None)
+    invested = property(lambda self: self.holdings.invested)
+
+    def get_last_data(self) -> Any:
+        return self.cache.trade_bar or self.cache.custom
+
+    @property
+    def is_daily_only(self) -> bool:
+        subs = [s for s in self.subscriptions if not s.is_internal]
+        return bool(subs) and all(s.resolution == Resolution.DAILY for s in subs)
+
+    @property
+    def extended_hours(self) -> bool:
+        return any(s.extended_hours for s in self.subscriptions if not s.is_internal)
+
+    # -- settings -------------------------------------------------------------------------------------
+    def set_leverage(self, leverage: float) -> None:
+        if leverage <= 0:
+            raise ValueError(f"set_leverage({leverage}) for {self.symbol}: leverage must be positive")
+        self.leverage = float(leverage)
+
+    def set_fee_model(self, model: Any) -> None:
+        self.fee_model = model
+
+    def set_slippage_model(self, model: Any) -> None:
+        self.slippage_model = model
+
+    def set_margin_interest_rate_model(self, model: Any) -> None:
+        self.margin_interest_rate_model = model
+
+    def set_data_normalization_mode(self, mode: DataNormalizationMode) -> None:
+        raise NotImplementedError("Security.set_data_normalization_mode after subscription is not supported by "
+                                  "qclocal; pass data_normalization_mode to add_equity instead")
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        raise missing_member("Security", name)
+
+
+class SecurityManager(DataDictionary):
+    """``self.securities``: Security objects keyed by Symbol, also reachable by ticker string."""
+
+    def __getitem__(self, key: Any) -> Security:
+        try:
+            return super().__getitem__(key)
+        except KeyError:
+            raise KeyError(f"'{key}' is not in the algorithm's securities: add it first with add_equity/add_index "
+                           f"or a universe") from None
+
+    def contains_key(self, key: Any) -> bool:
+        return key in self
+
+    @property
+    def total(self) -> list[Security]:
+        return list(self.values())
