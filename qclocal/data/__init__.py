@@ -1,0 +1,1 @@
+"""LEAN data folder: readers, writers, importers and synthetic market generators."""
