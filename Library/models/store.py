@@ -333,7 +333,9 @@ def save_model(
             for item in staged:
                 key = prefix + item.file
                 written.append(key)
-                shutil.copyfile(item.path, str(object_store.get_file_path(key)))
+                target = str(object_store.get_file_path(key))
+                os.makedirs(os.path.dirname(target) or ".", exist_ok=True)
+                shutil.copyfile(item.path, target)
                 object_store.save(key)
                 stored = _read_bytes(object_store, key)
                 if _sha256(stored) != item.sha256:
@@ -461,6 +463,8 @@ class ModelTimeline:
         self.custom_objects = custom_objects
         self._cutoffs: list[date] | None = None
         self._loaded: dict[date, LoadedModel] = {}
+        self._rescanned_on: date | None = None
+        self._warned: set[date] = set()
 
     @property
     def command(self) -> str:
@@ -470,7 +474,10 @@ class ModelTimeline:
         """Rescan the store for cutoffs (after saving new models in the same run)."""
         found = _scan(self.object_store, self.strategy).get(self.strategy, {})
         self._cutoffs = sorted(c for c, files in found.items() if MANIFEST in files)
-        incomplete = sorted(c for c, files in found.items() if MANIFEST not in files)
+        incomplete = sorted(
+            c for c, files in found.items() if MANIFEST not in files and c not in self._warned
+        )
+        self._warned.update(incomplete)
         if incomplete:
             self.log(
                 f"WARNING models.store: {', '.join(f'{self.strategy}/{c}/' for c in incomplete)} has "
@@ -488,8 +495,9 @@ class ModelTimeline:
         """The model with the newest cutoff strictly before ``when``'s date; loaded and verified once."""
         day = _as_date(when, "when")
         cutoff = self._cutoff_before(day)
-        if cutoff is None:
-            self.refresh()  # models may have been saved since the last scan
+        if cutoff is None and self._rescanned_on != day:
+            self._rescanned_on = day  # models may have been saved since the last scan; rescan once per date
+            self.refresh()
             cutoff = self._cutoff_before(day)
         if cutoff is None:
             raise self._not_found(day)

@@ -219,7 +219,11 @@ def test_timeline_sees_models_saved_after_it_was_created(store):
     with pytest.raises(ModelNotFoundError):
         timeline.as_of(date(2020, 6, 1))
     save_sklearn(store, "mag7_lstm", date(2020, 1, 1))
-    assert timeline.as_of(date(2020, 6, 1)).cutoff == date(2020, 1, 1)
+    assert timeline.as_of(date(2020, 6, 2)).cutoff == date(2020, 1, 1)  # a miss rescans (once per date)
+    save_sklearn(store, "mag7_lstm", date(2020, 3, 1))
+    assert timeline.as_of(date(2020, 6, 3)).cutoff == date(2020, 1, 1)  # a hit does not rescan ...
+    timeline.refresh()
+    assert timeline.as_of(date(2020, 6, 3)).cutoff == date(2020, 3, 1)  # ... refresh() does
 
 
 @settings(max_examples=30, deadline=None)
@@ -441,7 +445,8 @@ def test_interrupted_save_is_ignored_warned_and_cleanable(store):
     logged: list[str] = []
     timeline = ModelTimeline(store, "russell_qpi", log=logged.append)
     assert timeline.as_of(date(2020, 6, 1)).cutoff == date(2019, 1, 1)
-    assert any("russell_qpi/2020-01-01/" in m and "no manifest.json" in m for m in logged)
+    assert timeline.as_of(date(2020, 6, 2)).cutoff == date(2019, 1, 1)
+    assert len(logged) == 1 and "russell_qpi/2020-01-01/" in logged[0] and "no manifest.json" in logged[0]
     assert clean_incomplete(store) == ["russell_qpi/2020-01-01/model.joblib"]
     assert delete_model(store, "russell_qpi", date(2019, 1, 1))[0].endswith("manifest.json")
     assert list(store.keys) == []
