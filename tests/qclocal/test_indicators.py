@@ -293,6 +293,14 @@ class TestLeanFacts:
         param4 = feed_bars(ParabolicStopAndReverseExtended(*SAREXT_PARAM4), bars)
         _check_facts(param4, SAREXT_PARAM4_EXPECTED, 1e-9)
 
+    def test_psar_hand_computed(self) -> None:
+        # long from bar 2 (SAR = bar 1 low), a new extreme at bar 3 (af 0.04), reversal to short at bar 4
+        bars = _ohlc_bars(((10, 9, 9.5), (11, 9.5, 10.8), (12, 10.5, 11.8), (11.5, 9.1, 9.3), (10, 8.5, 9),
+                           (9.5, 8, 8.2)))
+        assert feed_bars(ParabolicStopAndReverse(), bars) == pytest.approx([9.5, 9, 9.04, 12, 12, 11.86])
+        signed = feed_bars(ParabolicStopAndReverseExtended(), bars)
+        assert signed == pytest.approx([9.5, 9, 9.04, -12, -12, -11.86])
+
     def test_logr14(self) -> None:
         _check_facts(feed(LogReturn(14), LOGR_CLOSES), LOGR14_EXPECTED, 1e-6)
 
