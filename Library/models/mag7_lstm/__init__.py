@@ -1,0 +1,59 @@
+"""Mag7 LSTM: an LSTM ranks 8 mega-cap tech stocks monthly; SMA(200) trend filter; inverse-volatility weights
+capped at 40%; ATR trailing stops; BIL when nothing qualifies. See docs/mag7_lstm.md.
+
+Modules: ``features`` (z-scored features, SMA/ATR), ``dataset`` (sequences and labels), ``network``,
+``training`` (one cutoff or a walk-forward timeline), ``signals`` (LSTM and 12-1 momentum scores),
+``portfolio`` (selection, weights, trailing stops), ``evaluation`` (IC, spread, performance), ``backtest``
+(research backtest and benchmarks), ``schedule``, ``persistence`` (ObjectStore), ``plots``, ``report``.
+Keras is imported only when a network is built or loaded.
+"""
+
+from __future__ import annotations
+
+from .backtest import BacktestResult, backtest_rule, buy_and_hold, comparison_table, equal_weight
+from .dataset import HORIZON, LOOKBACK, STRIDE, TRAIN_DAYS, SequenceSet, build_datasets, forward_return_sum
+from .evaluation import (
+    forward_returns,
+    hit_rate,
+    information_coefficients,
+    performance,
+    ranking_summary,
+    top_bottom_spread,
+)
+from .features import FEATURE_NAMES, HISTORY_BARS, atr, compute_features, parabolic_sar, sma
+from .persistence import (
+    STRATEGY,
+    load_as_of,
+    model_timeline,
+    save_timeline,
+    save_trained,
+    trained_from_loaded,
+)
+from .portfolio import (
+    MAX_POSITION,
+    RISK_PER_TRADE,
+    STOP_ATR_MULTIPLE,
+    TARGET_VOL,
+    TOP_N,
+    TREASURY,
+    TrailingStops,
+    select_and_weight,
+)
+from .schedule import month_starts, rebalance_cutoffs
+from .signals import lstm_score_panel, lstm_scores, model_as_of, momentum_12_1, momentum_panel
+from .training import TrainedModel, refit_cutoffs, train, train_timeline
+
+UNIVERSE: tuple[str, ...] = ("AAPL", "MSFT", "GOOGL", "AMZN", "META", "TSLA", "NVDA", "AMD")
+BENCHMARK = "QQQ"
+
+__all__ = [
+    "UNIVERSE", "BENCHMARK", "TREASURY", "TOP_N", "MAX_POSITION", "TARGET_VOL", "RISK_PER_TRADE",
+    "STOP_ATR_MULTIPLE", "FEATURE_NAMES", "HISTORY_BARS", "LOOKBACK", "HORIZON", "STRIDE", "TRAIN_DAYS",
+    "compute_features", "parabolic_sar", "sma", "atr", "SequenceSet", "build_datasets", "forward_return_sum",
+    "TrainedModel", "train", "train_timeline", "refit_cutoffs", "lstm_scores", "lstm_score_panel",
+    "model_as_of", "momentum_12_1", "momentum_panel", "select_and_weight", "TrailingStops",
+    "forward_returns", "information_coefficients", "hit_rate", "top_bottom_spread", "ranking_summary",
+    "performance", "BacktestResult", "backtest_rule", "buy_and_hold", "equal_weight", "comparison_table",
+    "month_starts", "rebalance_cutoffs", "STRATEGY", "save_trained", "save_timeline", "model_timeline",
+    "trained_from_loaded", "load_as_of",
+]

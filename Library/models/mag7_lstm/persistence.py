@@ -1,0 +1,57 @@
+"""Save trained models to the ObjectStore and load them as of a date, under the strategy key ``mag7_lstm``.
+
+One artifact per cutoff: ``mag7_lstm/<cutoff>/model.keras``, with the manifest of :mod:`models.store`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import date, datetime
+from typing import Any
+
+from ..store import LoadedModel, ModelTimeline, save_model
+from .features import FEATURE_NAMES
+from .training import TrainedModel
+
+__all__ = ["STRATEGY", "save_trained", "save_timeline", "model_timeline", "trained_from_loaded", "load_as_of"]
+
+STRATEGY = "mag7_lstm"
+ARTIFACT = "model"
+
+
+def save_trained(object_store: Any, trained: TrainedModel) -> str:
+    """Write ``trained`` at its cutoff (replacing a model saved there before); returns the manifest key."""
+    return save_model(
+        object_store, STRATEGY, trained.cutoff, {ARTIFACT: trained.model},
+        feature_names=list(trained.feature_names), train_window=trained.train_window,
+        validation_window=trained.validation_window, hyperparameters=trained.hyperparameters,
+        metrics=trained.metrics)
+
+
+def save_timeline(object_store: Any, models: Iterable[TrainedModel]) -> list[str]:
+    return [save_trained(object_store, m) for m in models]
+
+
+def model_timeline(object_store: Any, *, log: Callable[[str], None] = print) -> ModelTimeline:
+    """The store's timeline for this strategy, checking that models take :data:`~.features.FEATURE_NAMES`."""
+    return ModelTimeline(object_store, STRATEGY, feature_names=list(FEATURE_NAMES), log=log)
+
+
+def trained_from_loaded(loaded: LoadedModel) -> TrainedModel:
+    """A :class:`~.training.TrainedModel` view of a model loaded by :class:`models.store.ModelTimeline`."""
+    manifest = loaded.manifest
+    train = tuple(date.fromisoformat(d) for d in manifest["train_window"])
+    validation = manifest.get("validation_window")
+    return TrainedModel(
+        model=loaded[ARTIFACT], cutoff=loaded.cutoff, feature_names=tuple(loaded.feature_names),
+        hyperparameters=loaded.hyperparameters,
+        train_window=(train[0], train[1]),
+        validation_window=None if validation is None else (date.fromisoformat(validation[0]),
+                                                           date.fromisoformat(validation[1])),
+        metrics=loaded.metrics)
+
+
+def load_as_of(object_store: Any, when: date | datetime, *, log: Callable[[str], None] = print
+               ) -> TrainedModel:
+    """The model with the newest cutoff strictly before ``when``'s date (see ``ModelTimeline.as_of``)."""
+    return trained_from_loaded(model_timeline(object_store, log=log).as_of(when))

@@ -1,0 +1,195 @@
+"""Train one model at a cutoff, or a walk-forward timeline of models (monthly or quarterly refits).
+
+A model with cutoff ``C`` learns only from labels that end before ``C`` (see :mod:`.dataset`). It is validated on
+the samples whose labels start on or after ``C`` (the first ``validation_days`` bars), when the history reaches
+that far; validation never influences the fit. The source refits monthly by continuing to train the same
+network; ``warm_start`` does the same from a copy, so every cutoff keeps its own model.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from .dataset import HORIZON, LOOKBACK, STRIDE, TRAIN_DAYS, SequenceSet, as_timestamp, build_datasets
+from .features import FEATURE_NAMES, ZSCORE_WINDOW, compute_features
+from .network import ARCHITECTURES, build_network
+
+__all__ = ["TrainedModel", "train", "train_timeline", "refit_cutoffs", "sample_metrics"]
+
+Refit = Literal["monthly", "quarterly"]
+
+
+@dataclass
+class TrainedModel:
+    """A fitted network plus what the model store's manifest records about it."""
+
+    model: Any
+    cutoff: date
+    feature_names: tuple[str, ...]
+    hyperparameters: dict[str, Any]
+    train_window: tuple[date, date]
+    validation_window: tuple[date, date] | None
+    metrics: dict[str, float | int | None] = field(default_factory=dict)
+
+    @property
+    def lookback(self) -> int:
+        return int(self.hyperparameters.get("lookback", LOOKBACK))
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        """Predicted 21-day return sums for windows ``X`` (n, lookback, features)."""
+        X = np.asarray(X, dtype=np.float32)
+        if len(X) == 0:
+            return np.empty(0)
+        return np.asarray(self.model(X, training=False)).reshape(-1).astype(float)
+
+
+def _spearman(a: np.ndarray, b: np.ndarray) -> float:
+    if len(a) < 3:
+        return float("nan")
+    ra, rb = pd.Series(a).rank().to_numpy(), pd.Series(b).rank().to_numpy()
+    if ra.std() == 0 or rb.std() == 0:
+        return float("nan")
+    return float(np.corrcoef(ra, rb)[0, 1])
+
+
+def sample_metrics(pred: np.ndarray, data: SequenceSet, prefix: str) -> dict[str, float | int | None]:
+    """MSE, pooled Spearman IC, mean cross-sectional IC per end date, and sign hit rate of ``pred``."""
+    if len(data) == 0:
+        return {f"{prefix}_n": 0, f"{prefix}_mse": None, f"{prefix}_ic": None, f"{prefix}_ic_by_date": None,
+                f"{prefix}_hit_rate": None}
+    y = data.y.astype(float)
+    by_date = [
+        _spearman(pred[idx], y[idx])
+        for idx in pd.Series(np.arange(len(y))).groupby(data.end_dates).indices.values() if len(idx) >= 3]
+    finite = [v for v in by_date if np.isfinite(v)]
+    pooled = _spearman(pred, y)
+    return {f"{prefix}_n": int(len(y)), f"{prefix}_mse": float(np.mean((pred - y) ** 2)),
+            f"{prefix}_ic": pooled if np.isfinite(pooled) else None,
+            f"{prefix}_ic_by_date": float(np.mean(finite)) if finite else None,
+            f"{prefix}_hit_rate": float(np.mean(np.sign(pred) == np.sign(y)))}
+
+
+def _copy_network(source: Any, lookback: int, n_features: int, learning_rate: float) -> Any:
+    import keras
+
+    net = source.model if isinstance(source, TrainedModel) else source
+    shape = tuple(net.input_shape[1:])
+    if shape != (lookback, n_features):
+        raise ValueError(f"warm_start network takes input {shape}, but this training uses "
+                         f"({lookback}, {n_features}); train from scratch (warm_start=None)")
+    clone = keras.models.clone_model(net)
+    clone.set_weights(net.get_weights())
+    clone.compile(optimizer=keras.optimizers.Adam(learning_rate=learning_rate), loss="mse")
+    return clone
+
+
+def train(histories: Mapping[str, pd.DataFrame], cutoff: date | datetime | str, *, epochs: int = 8,
+          warm_start: TrainedModel | Any | None = None, arch: str = "small", lookback: int = LOOKBACK,
+          horizon: int = HORIZON, stride: int = STRIDE, train_days: int | None = TRAIN_DAYS,
+          validation_days: int = 63, batch_size: int = 32, learning_rate: float = 1e-3, seed: int = 0,
+          features: Mapping[str, pd.DataFrame] | None = None, verbose: int = 0) -> TrainedModel:
+    """Fit the network on every ticker's samples before ``cutoff``; validate on the bars just after it.
+
+    ``histories`` maps tickers to daily OHLC DataFrames (see :mod:`.features`); bars on or after ``cutoff``
+    are used only for validation metrics. ``features`` may pass precomputed z-scored features (same bars).
+    Raises ``ValueError`` when no training sample exists before the cutoff.
+    """
+    if arch not in ARCHITECTURES:
+        raise ValueError(f"arch must be one of {ARCHITECTURES}, got {arch!r}")
+    if not isinstance(epochs, int) or epochs < 1:
+        raise ValueError(f"epochs must be an integer >= 1, got {epochs!r}")
+    import keras
+
+    cut = as_timestamp(cutoff, "cutoff")
+    train_set, val_set = build_datasets(histories, cut, lookback=lookback, horizon=horizon, stride=stride,
+                                        train_days=train_days, validation_days=validation_days,
+                                        features=features)
+    if len(train_set) == 0:
+        firsts = {t: str(h.index.min().date()) for t, h in histories.items() if len(h)}
+        raise ValueError(
+            f"no training sample before cutoff {cut.date()}: each ticker needs about "
+            f"{ZSCORE_WINDOW + lookback + horizon + 20} bars before it (histories start {firsts})")
+    keras.utils.set_random_seed(seed)
+    n_features = train_set.X.shape[2]
+    if warm_start is None:
+        net = build_network(arch, lookback=lookback, n_features=n_features, learning_rate=learning_rate)
+    else:
+        net = _copy_network(warm_start, lookback, n_features, learning_rate)
+    started = time.perf_counter()
+    history = net.fit(train_set.X, train_set.y, epochs=epochs, batch_size=batch_size, shuffle=True,
+                      verbose=verbose)
+    seconds = time.perf_counter() - started
+    trained = TrainedModel(
+        model=net, cutoff=cut.date(), feature_names=tuple(FEATURE_NAMES),
+        hyperparameters={
+            "arch": arch, "lookback": lookback, "horizon": horizon, "stride": stride, "train_days": train_days,
+            "validation_days": validation_days, "epochs": epochs, "batch_size": batch_size,
+            "learning_rate": learning_rate, "seed": seed, "zscore_window": ZSCORE_WINDOW,
+            "warm_start_from": (str(warm_start.cutoff) if isinstance(warm_start, TrainedModel)
+                                else None if warm_start is None else "network"),
+            "parameters": int(net.count_params())},
+        train_window=train_set.window() or (cut.date(), cut.date()),
+        validation_window=val_set.window())
+    metrics: dict[str, float | int | None] = {"fit_seconds": round(seconds, 3),
+                                              "final_loss": float(history.history["loss"][-1])}
+    metrics.update(sample_metrics(trained.predict(train_set.X), train_set, "train"))
+    metrics.update(sample_metrics(trained.predict(val_set.X), val_set, "validation"))
+    trained.metrics = metrics
+    return trained
+
+
+def refit_cutoffs(cutoffs: Sequence[date | datetime | str], refit: Refit | None) -> list[date]:
+    """Sorted unique ``cutoffs``, thinned to the first one of each month or quarter (``None`` keeps all)."""
+    stamps = sorted({as_timestamp(c, "cutoff") for c in cutoffs})
+    if refit is None:
+        return [s.date() for s in stamps]
+    if refit not in ("monthly", "quarterly"):
+        raise ValueError(f"refit must be 'monthly', 'quarterly' or None, got {refit!r}")
+    freq = "M" if refit == "monthly" else "Q"
+    seen: set[pd.Period] = set()
+    kept = []
+    for stamp in stamps:
+        period = stamp.to_period(freq)
+        if period not in seen:
+            seen.add(period)
+            kept.append(stamp.date())
+    return kept
+
+
+def train_timeline(histories: Mapping[str, pd.DataFrame], cutoffs: Sequence[date | datetime | str],
+                   refit: Refit | None = "monthly", *, warm_start: bool = True, first_epochs: int | None = None,
+                   log: Callable[[str], None] | None = print, **train_kwargs: Any) -> list[TrainedModel]:
+    """One :func:`train` per refit cutoff, oldest first; each warm-starts from the previous when asked.
+
+    ``cutoffs`` are candidate dates (e.g. ``models.walkforward.cutoff_schedule(start, end, "monthly")``);
+    ``refit`` keeps the first of each month or quarter. ``first_epochs`` overrides ``epochs`` for the first
+    (cold) fit. Features are computed once per ticker; they are causal, so each refit still sees only its past.
+    """
+    schedule = refit_cutoffs(cutoffs, refit)
+    if not schedule:
+        raise ValueError("train_timeline: no cutoffs given")
+    features = {t: compute_features(h) for t, h in histories.items()}
+    models: list[TrainedModel] = []
+    started = time.perf_counter()
+    for k, cutoff in enumerate(schedule, 1):
+        kwargs = dict(train_kwargs)
+        if k == 1 and first_epochs is not None:
+            kwargs["epochs"] = first_epochs
+        previous = models[-1] if (warm_start and models) else None
+        model = train(histories, cutoff, warm_start=previous, features=features, **kwargs)
+        models.append(model)
+        if log is not None:
+            m = model.metrics
+            val_ic = m.get("validation_ic_by_date")
+            log(f"[{k}/{len(schedule)}] cutoff {cutoff}: {m['train_n']} train / {m['validation_n']} validation "
+                f"samples, train IC {m['train_ic_by_date'] or float('nan'):+.3f}, validation IC "
+                f"{float('nan') if val_ic is None else val_ic:+.3f}, fit {m['fit_seconds']:.1f}s, "
+                f"elapsed {time.perf_counter() - started:.0f}s")
+    return models
