@@ -59,7 +59,10 @@ def sessions(start: dt.date | pd.Timestamp | str, end: dt.date | pd.Timestamp | 
 
 def session_dates(start: dt.date | pd.Timestamp | str, end: dt.date | pd.Timestamp | str,
                   exchange: str = "XNYS") -> pd.DatetimeIndex:
-    return pd.DatetimeIndex(sessions(start, end, exchange).index)
+    lo = pd.Timestamp(start).normalize()
+    hi = pd.Timestamp(end).normalize()
+    index = pd.DatetimeIndex(_schedule(exchange, min(lo, hi), max(lo, hi)).index)
+    return index[index.searchsorted(lo, "left"):index.searchsorted(hi, "right")]
 
 
 def is_early_close(frame: pd.DataFrame) -> pd.Series:

@@ -83,6 +83,18 @@ def fmt_number(value: float, significant: int = 10) -> str:
     return "0" if text in ("-0", "") else text
 
 
+def fmt_numbers(values: pd.Series | np.ndarray | list[float], significant: int = 10) -> list[str]:
+    """`fmt_number` over an array; uses '%g' (identical output) where it cannot switch to exponent form."""
+    arr = np.asarray(values, dtype=float)
+    if not np.isfinite(arr).all():
+        raise ValueError("cannot write non-finite numbers")
+    mag = np.abs(arr)
+    if not ((mag == 0) | ((mag >= 1e-4) & (mag < 10.0 ** significant))).all():
+        return [fmt_number(v, significant) for v in arr.tolist()]
+    spec = f"%.{significant}g"
+    return ["0" if v == 0 else spec % v for v in arr.tolist()]
+
+
 def fmt_decimals(value: float, decimals: int) -> str:
     """Fixed decimals, trailing zeros trimmed ("186.3100" -> "186.31", "2.0" -> "2")."""
     if not np.isfinite(value):
@@ -91,6 +103,24 @@ def fmt_decimals(value: float, decimals: int) -> str:
     if "." in text:
         text = text.rstrip("0").rstrip(".")
     return "0" if text in ("-0", "") else text
+
+
+def fmt_decimals_list(values: pd.Series | np.ndarray | list[float], decimals: int) -> list[str]:
+    arr = np.asarray(values, dtype=float)
+    if not np.isfinite(arr).all():
+        raise ValueError("cannot write non-finite numbers")
+    out = []
+    spec = f"%.{decimals}f"
+    for v in arr.tolist():
+        text = spec % v
+        if "." in text:
+            text = text.rstrip("0").rstrip(".")
+        out.append("0" if text == "-0" else text)
+    return out
+
+
+def _ymd(index: pd.DatetimeIndex) -> np.ndarray:
+    return (index.year * 10000 + index.month * 100 + index.day).to_numpy().astype(str)
 
 
 def scaled_prices(values: pd.Series | np.ndarray) -> np.ndarray:
@@ -124,7 +154,7 @@ def _check_dates(index: pd.Index, what: str) -> pd.DatetimeIndex:
     return index
 
 
-def _bar_frame(bars: pd.DataFrame, what: str, *, require_volume: bool) -> pd.DataFrame:
+def _bar_frame(bars: pd.DataFrame, what: str, *, require_volume: bool, require_positive: bool = True) -> pd.DataFrame:
     cols = BAR_COLUMNS if require_volume else BAR_COLUMNS[:4]
     missing = [c for c in cols if c not in bars.columns]
     if missing:
@@ -140,17 +170,21 @@ def _bar_frame(bars: pd.DataFrame, what: str, *, require_volume: bool) -> pd.Dat
         raise ValueError(f"{what}: NaN values on {bars.index[bad][0]:%Y-%m-%d}")
     prices = frame[["open", "high", "low", "close"]]
     nonpos = (prices <= 0).any(axis=1)
-    if nonpos.any():
+    if require_positive and nonpos.any():
         raise ValueError(f"{what}: non-positive price on {bars.index[nonpos][0]:%Y-%m-%d}")
     if (frame["volume"] < 0).any():
         raise ValueError(f"{what}: negative volume on {bars.index[frame['volume'] < 0][0]:%Y-%m-%d}")
     return frame
 
 
-def _time_strings(index: pd.DatetimeIndex, resolution: str, what: str) -> pd.Index:
-    if resolution == "daily" and not (index == index.normalize()).all():
-        raise ValueError(f"{what}: daily bars must be indexed by session date at midnight")
-    return index.strftime("%Y%m%d %H:%M")
+def _time_strings(index: pd.DatetimeIndex, resolution: str, what: str) -> list[str]:
+    """`yyyyMMdd HH:mm` for each bar start."""
+    if resolution == "daily":
+        if not (index == index.normalize()).all():
+            raise ValueError(f"{what}: daily bars must be indexed by session date at midnight")
+        return [f"{d} 00:00" for d in _ymd(index)]
+    hours, minutes = index.hour.tolist(), index.minute.tolist()
+    return [f"{d} {h:02d}:{m:02d}" for d, h, m in zip(_ymd(index), hours, minutes, strict=True)]
 
 
 def _equity_folder(data_folder: Path | str, market: str) -> Path:
@@ -173,11 +207,9 @@ def write_equity_bars(data_folder: Path | str, ticker: str, bars: pd.DataFrame, 
     what = f"equity bars for {ticker}"
     frame = _bar_frame(bars, what, require_volume=True)
     times = _time_strings(frame.index, resolution, what)
-    body = pd.DataFrame({"t": times})
-    for col in ("open", "high", "low", "close"):
-        body[col] = scaled_prices(frame[col])
-    body["volume"] = np.rint(frame["volume"].to_numpy()).astype(np.int64)
-    text = body.to_csv(header=False, index=False, lineterminator="\n")
+    cols = [scaled_prices(frame[c]).tolist() for c in ("open", "high", "low", "close")]
+    vols = np.rint(frame["volume"].to_numpy()).astype(np.int64).tolist()
+    text = "".join(f"{t},{o},{h},{lo},{c},{v}\n" for t, o, h, lo, c, v in zip(times, *cols, vols, strict=True))
     path = _equity_folder(data_folder, market) / resolution / f"{name}.zip"
     atomic_write_bytes(path, zip_bytes(f"{name}.csv", text))
     return path
@@ -267,9 +299,9 @@ def write_factor_file(data_folder: Path | str, ticker: str, rows: pd.DataFrame, 
         terminal = pd.DataFrame({"price_factor": [1.0], "split_factor": [1.0], "reference_price": [0.0]},
                                 index=pd.DatetimeIndex([TERMINAL_DATE]))
         frame = pd.concat([frame, terminal])
-    lines = [f"{d:%Y%m%d},{fmt_number(pf)},{fmt_number(sf)},{fmt_decimals(ref, 4)}"
-             for d, pf, sf, ref in zip(frame.index, frame["price_factor"], frame["split_factor"],
-                                       frame["reference_price"], strict=True)]
+    lines = [f"{d},{pf},{sf},{ref}" for d, pf, sf, ref in zip(
+        _ymd(pd.DatetimeIndex(frame.index)), fmt_numbers(frame["price_factor"]), fmt_numbers(frame["split_factor"]),
+        fmt_decimals_list(frame["reference_price"], 4), strict=True)]
     path = _equity_folder(data_folder, market) / "factor_files" / f"{name}.csv"
     atomic_write_text(path, "\n".join(lines) + "\n")
     return path
@@ -293,14 +325,17 @@ def write_map_file(data_folder: Path | str, ticker: str, first_date: dt.date | p
 
 # ---------------------------------------------------------------------------------------------- indexes
 
-def write_index_bars(data_folder: Path | str, ticker: str, bars: pd.DataFrame, *, market: str = "usa") -> Path:
-    """Write `index/<market>/daily/<ticker>.zip`: `yyyyMMdd 00:00,o,h,l,c,v`, unscaled (volume 0 if absent)."""
+def write_index_bars(data_folder: Path | str, ticker: str, bars: pd.DataFrame, *, market: str = "usa",
+                     require_positive: bool = True) -> Path:
+    """Write `index/<market>/daily/<ticker>.zip`: `yyyyMMdd 00:00,o,h,l,c,v`, unscaled (volume 0 if absent).
+
+    require_positive=False admits zero or negative values (interest-rate series such as IRX)."""
     name = _check_ticker(ticker)
     what = f"index bars for {ticker}"
-    frame = _bar_frame(bars, what, require_volume=False)
+    frame = _bar_frame(bars, what, require_volume=False, require_positive=require_positive)
     times = _time_strings(frame.index, "daily", what)
-    cols = [times] + [[fmt_decimals(v, 6) for v in frame[c]] for c in ("open", "high", "low", "close")]
-    vols = np.rint(frame["volume"].to_numpy()).astype(np.int64).astype(str)
+    cols = [times] + [fmt_decimals_list(frame[c], 6) for c in ("open", "high", "low", "close")]
+    vols = np.rint(frame["volume"].to_numpy()).astype(np.int64).tolist()
     text = "".join(f"{t},{o},{h},{lo},{c},{v}\n" for t, o, h, lo, c, v in zip(*cols, vols, strict=True))
     path = Path(data_folder) / "index" / market / "daily" / f"{name}.zip"
     atomic_write_bytes(path, zip_bytes(f"{name}.csv", text))
@@ -310,6 +345,7 @@ def write_index_bars(data_folder: Path | str, ticker: str, bars: pd.DataFrame, *
 # ---------------------------------------------------------------------------------------------- coarse
 
 COARSE_COLUMNS = ("close", "volume", "price_factor", "split_factor")
+_COARSE_CHUNK_ROWS = 200_000  # rows formatted at a time; bounds memory for decades of a large universe
 
 
 def write_coarse_files(data_folder: Path | str, equities: Mapping[str, pd.DataFrame],
@@ -332,7 +368,8 @@ def write_coarse_files(data_folder: Path | str, equities: Mapping[str, pd.DataFr
     """
     lo = None if start is None else pd.Timestamp(start)
     hi = None if end is None else pd.Timestamp(end)
-    parts = []
+    prefixes: list[str] = []
+    columns: dict[str, list[np.ndarray]] = {k: [] for k in ("date", "who", "close", "volume", "fund", "pf", "sf")}
     for ticker, frame in equities.items():
         name = _check_ticker(ticker)
         what = f"coarse input for {ticker}"
@@ -343,47 +380,61 @@ def write_coarse_files(data_folder: Path | str, equities: Mapping[str, pd.DataFr
         if len(frame) == 0:
             continue
         first = frame.index[0] if first_dates is None or ticker not in first_dates else first_dates[ticker]
-        sel = frame
+        keep = np.ones(len(frame), dtype=bool)
         if lo is not None:
-            sel = sel[sel.index >= lo]
+            keep &= frame.index >= lo
         if hi is not None:
-            sel = sel[sel.index <= hi]
-        if len(sel) == 0:
+            keep &= frame.index <= hi
+        if not keep.any():
             continue
+        sel = frame[keep]
         vals = sel[list(COARSE_COLUMNS)].astype(float)
         if vals.isna().any().any():
             raise ValueError(f"{what}: NaN values on {vals.index[vals.isna().any(axis=1)][0]:%Y-%m-%d}")
-        price = stored_price(vals["close"])
-        volume = np.rint(vals["volume"].to_numpy()).astype(np.int64)
-        if "has_fundamental_data" in sel.columns:
-            fundamental = np.where(sel["has_fundamental_data"].astype(bool).to_numpy(), "True", "False")
-        else:
-            fundamental = np.full(len(sel), "True")
-        part = pd.DataFrame({
-            "date": sel.index,
-            "sid": sidlib.equity_sid(ticker, first, market),
-            "ticker": name.upper(),
-            "price": [fmt_decimals(p, 4) for p in price],
-            "volume": volume,
-            "dollar_volume": np.rint(vals["close"].to_numpy() * volume).astype(np.int64),
-            "has_fundamental_data": fundamental,
-            "price_factor": [fmt_number(v) for v in vals["price_factor"]],
-            "split_factor": [fmt_number(v) for v in vals["split_factor"]],
-        })
-        parts.append(part)
-    if not parts:
+        prefixes.append(f"{sidlib.equity_sid(ticker, first, market)},{name.upper()},")
+        columns["date"].append(sel.index.to_numpy(dtype="datetime64[D]").astype(np.int64))
+        columns["who"].append(np.full(len(sel), len(prefixes) - 1, dtype=np.int64))
+        columns["close"].append(vals["close"].to_numpy())
+        columns["volume"].append(np.rint(vals["volume"].to_numpy()).astype(np.int64))
+        fund = sel["has_fundamental_data"].astype(bool).to_numpy() if "has_fundamental_data" in sel.columns \
+            else np.ones(len(sel), dtype=bool)
+        columns["fund"].append(fund)
+        columns["pf"].append(vals["price_factor"].to_numpy())
+        columns["sf"].append(vals["split_factor"].to_numpy())
+    if not prefixes:
         return []
-    rows = pd.concat(parts, ignore_index=True).sort_values(["date", "sid"], kind="mergesort")
+    data = {k: np.concatenate(v) for k, v in columns.items()}
+    sid_rank = np.argsort(np.argsort(np.array(prefixes), kind="stable"), kind="stable")
+    order = np.lexsort((sid_rank[data["who"]], data["date"]))
+    data = {k: v[order] for k, v in data.items()}
+    day_starts = np.flatnonzero(np.r_[True, data["date"][1:] != data["date"][:-1]])
+    day_ends = np.r_[day_starts[1:], len(order)]
     folder = _equity_folder(data_folder, market) / "fundamental" / "coarse"
-    written = []
-    cols = ["sid", "ticker", "price", "volume", "dollar_volume", "has_fundamental_data", "price_factor",
-            "split_factor"]
-    for date, group in rows.groupby("date", sort=True):
-        text = group[cols].to_csv(header=False, index=False, lineterminator="\n")
-        path = folder / f"{pd.Timestamp(date):%Y%m%d}.csv"
-        atomic_write_text(path, text)
-        written.append(path)
+    written: list[Path] = []
+    first_day = 0
+    while first_day < len(day_starts):
+        last_day = first_day
+        while last_day + 1 < len(day_starts) and day_ends[last_day + 1] - day_starts[first_day] <= _COARSE_CHUNK_ROWS:
+            last_day += 1
+        a, b = day_starts[first_day], day_ends[last_day]
+        lines = _coarse_lines(prefixes, {k: v[a:b] for k, v in data.items()})
+        for day in range(first_day, last_day + 1):
+            s0, s1 = day_starts[day] - a, day_ends[day] - a
+            date = np.datetime64(int(data["date"][day_starts[day]]), "D").astype(dt.date)
+            path = folder / f"{date:%Y%m%d}.csv"
+            atomic_write_text(path, "".join(lines[s0:s1]))
+            written.append(path)
+        first_day = last_day + 1
     return written
+
+
+def _coarse_lines(prefixes: list[str], rows: dict[str, np.ndarray]) -> list[str]:
+    price = stored_price(rows["close"])
+    dollar = np.rint(rows["close"] * rows["volume"]).astype(np.int64)
+    fund = np.where(rows["fund"], "True", "False").tolist()
+    return [f"{prefixes[w]}{p},{v},{d},{f},{pf},{sf}\n" for w, p, v, d, f, pf, sf in zip(
+        rows["who"].tolist(), fmt_decimals_list(price, 4), rows["volume"].tolist(), dollar.tolist(), fund,
+        fmt_numbers(rows["pf"]), fmt_numbers(rows["sf"]), strict=True)]
 
 
 # ---------------------------------------------------------------------------------------------- rates, FRED
@@ -401,8 +452,9 @@ def write_interest_rate_file(data_folder: Path | str, rates_percent: pd.Series) 
     values = series.astype(float)
     changed = values.ne(values.shift())
     header = str(rates_percent.name or "RATE").upper()
-    lines = [f"DATE,{header}"] + [f"{d:%Y-%m-%d},{fmt_decimals(v, 6)}"
-                                  for d, v in values[changed].items()]
+    kept = values[changed]
+    lines = [f"DATE,{header}"] + [f"{d:%Y-%m-%d},{v}" for d, v in zip(kept.index, fmt_decimals_list(kept, 6),
+                                                                       strict=True)]
     path = Path(data_folder) / "alternative" / "interest-rate" / "usa" / "interest-rate.csv"
     atomic_write_text(path, "\n".join(lines) + "\n")
     return path
