@@ -154,6 +154,8 @@ class QCAlgorithm:
 
     def set_start_date(self, *args: Any) -> None:
         self.start_date = self._as_datetime(args)
+        if self._initializing:
+            self._clock.time = self.start_date  # history() in initialize ends at the start (LEAN)
 
     def set_end_date(self, *args: Any) -> None:
         end = self._as_datetime(args)
@@ -235,7 +237,8 @@ class QCAlgorithm:
     # -- securities -----------------------------------------------------------------------------------
     def _add_security(self, ticker: str, kind: str, security_type: SecurityType, resolution: Resolution | None,
                       fill_forward: bool, leverage: float, extended_hours: bool,
-                      normalization: DataNormalizationMode | None, custom_type: Any = None) -> Security:
+                      normalization: DataNormalizationMode | None, custom_type: Any = None,
+                      require_data: bool = True) -> Security:
         if not isinstance(ticker, str) or not ticker:
             raise ValueError(f"add_{kind}: ticker must be a non-empty string, got {ticker!r}")
         resolution = Resolution(resolution if resolution is not None else self.universe_settings.resolution)
@@ -256,11 +259,13 @@ class QCAlgorithm:
             sub = Subscription(symbol, kind, resolution, hours, fill_forward, extended_hours, normalization,
                                data_type=data_type, custom_type=custom_type)
             security.subscriptions.append(sub)
+        if require_data and not self._initializing:
+            self._check_data_exists(security)
+        self.securities[symbol] = security
+        for sub in security.subscriptions:
+            sub.optional = not require_data
             self._subscriptions.append(sub)
             self._new_subscriptions.append(sub)
-        self.securities[symbol] = security
-        if not self._initializing:
-            self._check_data_exists(security)
         return security
 
     def _check_data_exists(self, security: Security) -> None:

@@ -37,6 +37,7 @@ class Subscription:
     data_type: str = "trade"      # "trade" | "quote" | "custom"
     custom_type: Any = None
     file_ticker: str | None = None
+    optional: bool = False        # universe members: a missing file means no data, not an error
 
     @property
     def ticker(self) -> str:
@@ -70,7 +71,7 @@ def _session_bounds(hours: ExchangeHours, days: pd.DatetimeIndex) -> tuple[np.nd
         ok.append(sess is not None)
         opens.append(sess[0] if sess else d + timedelta(hours=0))
         closes.append(sess[1] if sess else d + timedelta(days=1))
-    return np.array(opens, dtype="datetime64[ns]"), np.array(closes, dtype="datetime64[ns]"), np.array(ok)
+    return np.array(opens, dtype="datetime64[ns]"), np.array(closes, dtype="datetime64[ns]"), np.array(ok, dtype=bool)
 
 
 def _expected_end_times(sub: Subscription, first: date, last: date) -> np.ndarray:

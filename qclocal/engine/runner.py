@@ -97,7 +97,13 @@ class Engine:
 
     def _add_streams(self, subs: list[Subscription], start: datetime) -> None:
         for sub in subs:
-            stream = load_stream(sub, self.data_folder, start, self.algo.end_date)
+            try:
+                stream = load_stream(sub, self.data_folder, start, self.algo.end_date)
+            except lean_format.MissingDataError as exc:
+                if not sub.optional:
+                    raise
+                self.algo.debug(f"{exc}")
+                continue
             idx = len(self.streams)
             self.streams.append(stream)
             if len(stream):
@@ -226,10 +232,10 @@ class Engine:
 
     def _step(self, t: datetime, t_ns: int) -> None:
         algo = self.algo
-        # 1. past scheduled events
-        self._fire_events(t, inclusive=False)
         if algo.is_warming_up and t >= algo.start_date:
             self._end_warmup(t)
+        # 1. past scheduled events
+        self._fire_events(t, inclusive=False)
         algo._clock.time = t
         # 2. gather data
         bars, quotes, custom = DataDictionary(), DataDictionary(), DataDictionary()
@@ -358,13 +364,9 @@ class Engine:
         for sym in sorted(selected - self._universe_members, key=lambda s: s.value):
             sec = algo.securities.get(sym)
             if sec is None:
-                try:
-                    sec = algo._add_security(sym.value, "equity", SecurityType.EQUITY, settings.resolution,
-                                             settings.fill_forward, settings.leverage, settings.extended_market_hours,
-                                             settings.data_normalization_mode)
-                except lean_format.MissingDataError:
-                    algo.debug(f"Universe selected {sym.value} but there is no data for it; skipped")
-                    continue
+                sec = algo._add_security(sym.value, "equity", SecurityType.EQUITY, settings.resolution,
+                                         settings.fill_forward, settings.leverage, settings.extended_market_hours,
+                                         settings.data_normalization_mode, require_data=False)
             changes.added_securities.append(sec)
         for sym in sorted(self._universe_members - selected, key=lambda s: s.value):
             if sym in algo.securities:

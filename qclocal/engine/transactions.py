@@ -206,10 +206,11 @@ class Transactions:
         if order.type == OrderType.LIMIT:
             if not self._exchange_open(security, extended=security.extended_hours):
                 return None
+            # at the limit, or better when the bar opened through it (semantics.md §2)
             if sign > 0 and bar.low < order.limit_price:
-                return min(bar.high, order.limit_price)
+                return min(bar.open, order.limit_price)
             if sign < 0 and bar.high > order.limit_price:
-                return max(bar.low, order.limit_price)
+                return max(bar.open, order.limit_price)
             return None
         if order.type == OrderType.STOP_MARKET:
             if not self._exchange_open(security, extended=False):
