@@ -58,6 +58,27 @@ def backtest(project: Path, parameters, output, data_folder, object_store, quiet
         sys.exit(1)
 
 
+@main.command()
+@click.argument("notebook", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--parameter", "parameters", type=(str, str), multiple=True, metavar="NAME VALUE",
+              help="Assign a notebook variable after its `parameters` cell (repeatable).")
+@click.option("--output", type=click.Path(path_type=Path), help="Folder for the executed notebook.")
+@click.option("--data-folder", type=click.Path(path_type=Path), help="LEAN data folder (default from lean.json).")
+@click.option("--object-store", type=click.Path(path_type=Path), help="ObjectStore folder (default storage/).")
+@click.option("--timeout", default=3600, show_default=True, help="Seconds allowed per cell.")
+def research(notebook: Path, parameters, output, data_folder, object_store, timeout) -> None:
+    """Execute a research notebook headless with QuantBook (like `lean research`, without Jupyter)."""
+    from qclocal.research import NotebookFailed, run_notebook
+
+    try:
+        out = run_notebook(notebook, _parse_parameters(parameters), output, data_folder, object_store, timeout,
+                           echo=click.echo)
+    except NotebookFailed as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(1)
+    click.echo(f"Notebook completed; executed copy in {out}")
+
+
 def _register_optional_groups() -> None:
     try:
         from qclocal.data.cli import data

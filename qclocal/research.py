@@ -1,0 +1,163 @@
+"""Research: ``QuantBook`` over the workspace's data and ObjectStore, and headless notebook execution.
+
+``qclocal research <notebook>`` runs a notebook with nbclient in a fresh kernel. A setup cell (not saved
+in the notebook) installs ``AlgorithmImports`` with ``QuantBook`` and puts ``Library/`` on the path; a
+parameters cell assigns each ``--parameter`` after the cell tagged ``parameters`` (papermill's convention).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+import tempfile
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from qclocal.engine.algorithm import QCAlgorithm
+from qclocal.object_store import ObjectStore
+from qclocal.project import find_workspace, read_json
+
+ENV_DATA = "QCLOCAL_DATA_FOLDER"
+ENV_STORE = "QCLOCAL_OBJECT_STORE"
+
+
+class QuantBook(QCAlgorithm):
+    """LEAN's research API: add securities, request history, use the ObjectStore, outside a backtest.
+
+    History requests are not capped at the algorithm clock; the clock is set to the end of available data
+    (today by default), as in LEAN research.
+    """
+
+    _research = True
+
+    def __init__(self, data_folder: str | Path | None = None, object_store: str | Path | None = None) -> None:
+        super().__init__()
+        workspace = find_workspace(Path.cwd())
+        if data_folder is None:
+            data_folder = os.environ.get(ENV_DATA)
+        if data_folder is None and workspace is not None:
+            lean = read_json(workspace / "lean.json", allow_comments=True)
+            data_folder = workspace / lean.get("data-folder", "data")
+        if object_store is None:
+            object_store = os.environ.get(ENV_STORE) or ((workspace or Path.cwd()) / "storage")
+        self._data_folder = Path(data_folder or "data").resolve()
+        self.object_store = ObjectStore(object_store)
+        self._initializing = False
+        self._clock.time = datetime.now().replace(microsecond=0)
+
+    def history(self, symbols: Any, *args: Any, resolution: Any = None, **kwargs: Any):
+        return super().history(symbols, *args, resolution=resolution, **kwargs)
+
+
+def _setup_source(workspace: Path, data_folder: Path, store: Path) -> str:
+    return "\n".join([
+        "import os, sys",
+        f"os.environ[{ENV_DATA!r}] = {str(data_folder)!r}",
+        f"os.environ[{ENV_STORE!r}] = {str(store)!r}",
+        f"os.chdir({str(workspace)!r})",
+        f"sys.path[:0] = [p for p in [{str(workspace / 'Library')!r}] if p not in sys.path]",
+        "from qclocal.algorithm_imports import build as _qclocal_build",
+        "from qclocal.research import QuantBook as _QuantBook",
+        "_m = _qclocal_build(); _m.QuantBook = _QuantBook; _m.__all__ = [*_m.__all__, 'QuantBook']",
+        "sys.modules['AlgorithmImports'] = _m",
+        "os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '3')",
+    ])
+
+
+class NotebookFailed(RuntimeError):
+    pass
+
+
+def run_notebook(notebook: Path, parameters: dict[str, str] | None = None, output: Path | None = None,
+                 data_folder: Path | None = None, object_store: Path | None = None, timeout: int = 3600,
+                 echo=print) -> Path:
+    """Execute ``notebook`` headless; return the folder holding the executed copy. Raises NotebookFailed."""
+    import nbformat
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError
+
+    notebook = Path(notebook).resolve()
+    if not notebook.is_file():
+        raise FileNotFoundError(f"{notebook} does not exist")
+    workspace = find_workspace(notebook.parent) or notebook.parent
+    lean = read_json(workspace / "lean.json", allow_comments=True) if (workspace / "lean.json").is_file() else {}
+    data_folder = Path(data_folder or workspace / lean.get("data-folder", "data")).resolve()
+    store = Path(object_store or workspace / "storage").resolve()
+    stamp = datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
+    output = Path(output or notebook.parent / "runs" / f"{notebook.stem}-{stamp}").resolve()
+
+    nb = nbformat.read(notebook, as_version=4)
+    setup = nbformat.v4.new_code_cell(_setup_source(workspace, data_folder, store))
+    setup.metadata["tags"] = ["qclocal-setup"]
+    cells = [setup]
+    injected = False
+    for cell in nb.cells:
+        cells.append(cell)
+        if not injected and "parameters" in cell.get("metadata", {}).get("tags", []):
+            cells.append(_parameters_cell(parameters or {}))
+            injected = True
+    if parameters and not injected:
+        cells.insert(1, _parameters_cell(parameters))
+    nb.cells = cells
+    client = NotebookClient(nb, timeout=timeout, kernel_name="python3", allow_errors=False,
+                            resources={"metadata": {"path": str(notebook.parent)}})
+    code_cells = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"]
+    position = {i: n for n, i in enumerate(j for j, c in enumerate(nb.cells) if c.get("metadata", {}).get("tags")
+                                                 not in (["qclocal-setup"], ["injected-parameters"]))}
+    echo(f"Running {notebook.name}: {len(code_cells)} code cells")
+    staging = Path(tempfile.mkdtemp(prefix=".nb-", dir=notebook.parent))
+    failure: str | None = None
+    try:
+        with client.setup_kernel():
+            for n, index in enumerate(code_cells, 1):
+                cell = nb.cells[index]
+                first = (cell.source.strip().splitlines() or [""])[0][:70]
+                echo(f"  [{n}/{len(code_cells)}] {first}")
+                try:
+                    client.execute_cell(cell, index)
+                except CellExecutionError as exc:
+                    failure = (f"{notebook.name}: cell {position.get(index, index) + 1} failed (\"{first}\"):\n"
+                               f"{str(exc).strip()[-3000:]}")
+                    break
+    finally:
+        nb.cells = [c for c in nb.cells if "qclocal-setup" not in c.get("metadata", {}).get("tags", [])]
+        nbformat.write(nb, staging / notebook.name)
+        (staging / "parameters.json").write_text(json.dumps(parameters or {}, indent=1))
+        if output.exists():
+            shutil.rmtree(output)
+        output.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(staging, output)
+    if failure:
+        raise NotebookFailed(failure + f"\nExecuted notebook: {output / notebook.name}")
+    return output
+
+
+def _parameters_cell(parameters: dict[str, str]):
+    import nbformat
+
+    lines = ["# Parameters injected by qclocal research"]
+    for name, value in parameters.items():
+        if not name.isidentifier():
+            raise ValueError(f"--parameter {name}: notebook parameters must be Python identifiers")
+        lines.append(f"{name} = {_literal(value)}")
+    cell = nbformat.v4.new_code_cell("\n".join(lines))
+    cell.metadata["tags"] = ["injected-parameters"]
+    return cell
+
+
+def _literal(value: str) -> str:
+    for cast in (int, float):
+        try:
+            cast(value)
+            return value
+        except ValueError:
+            pass
+    if value in ("True", "False", "None"):
+        return value
+    return repr(value)
+
+
+_ = sys
