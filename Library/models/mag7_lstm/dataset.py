@@ -12,7 +12,8 @@ For a cutoff ``C`` (conventions of :mod:`models.walkforward`):
   before ``C`` (the source's ``history(…, 1260)``);
 - validation samples are those whose label starts on or after ``C`` (``date[e + 1] >= C``), for the first
   ``validation_days`` bars from ``C``, with their whole label inside the data;
-- samples are taken every ``stride`` bars, counted back from the newest eligible one.
+- samples are taken every ``stride`` bars: training ones counted back from the newest eligible one, validation
+  ones forward from the first decision on or after ``C``.
 """
 
 from __future__ import annotations
@@ -72,6 +73,12 @@ class SequenceSet:
             return None
         return self.start_dates.min().date(), self.label_end.max().date()
 
+    def label_window(self) -> tuple[date, date] | None:
+        """(first label bar, last label bar): the returns the samples are scored on."""
+        if not len(self):
+            return None
+        return self.label_start.min().date(), self.label_end.max().date()
+
 
 def as_timestamp(value: date | datetime | str | pd.Timestamp, what: str) -> pd.Timestamp:
     try:
@@ -128,8 +135,9 @@ def symbol_samples(ohlc: pd.DataFrame, ticker: str, cutoff: date | datetime | st
     fwd = forward_return_sum(bars["close"], horizon).to_numpy()
     matrix = feats[list(FEATURE_NAMES)].to_numpy(dtype=np.float32)
 
-    def take(mask: np.ndarray) -> SequenceSet:
-        rows = j[mask][::-1][::stride][::-1]  # every stride-th, counted back from the newest
+    def take(mask: np.ndarray, newest_first: bool) -> SequenceSet:
+        # every stride-th: training counts back from the newest, validation forward from the cutoff
+        rows = j[mask][::-1][::stride][::-1] if newest_first else j[mask][::stride]
         if len(rows) == 0:
             return SequenceSet.empty(lookback, matrix.shape[1])
         windows = np.lib.stride_tricks.sliding_window_view(matrix, lookback, axis=0)[rows - lookback + 1]
@@ -139,7 +147,7 @@ def symbol_samples(ohlc: pd.DataFrame, ticker: str, cutoff: date | datetime | st
                            dates[ends + 1],
                            dates[ends + horizon])
 
-    return take(train), take(val)
+    return take(train, True), take(val, False)
 
 
 def build_datasets(histories: Mapping[str, pd.DataFrame], cutoff: date | datetime | str, *,

@@ -136,7 +136,7 @@ def train(histories: Mapping[str, pd.DataFrame], cutoff: date | datetime | str, 
                                 else None if warm_start is None else "network"),
             "parameters": int(net.count_params())},
         train_window=train_set.window() or (cut.date(), cut.date()),
-        validation_window=val_set.window())
+        validation_window=val_set.label_window())
     metrics: dict[str, float | int | None] = {"fit_seconds": round(seconds, 3),
                                               "final_loss": float(history.history["loss"][-1])}
     metrics.update(sample_metrics(trained.predict(train_set.X), train_set, "train"))
