@@ -79,6 +79,16 @@ def research(notebook: Path, parameters, output, data_folder, object_store, time
     click.echo(f"Notebook completed; executed copy in {out}")
 
 
+@main.command()
+@click.argument("target", type=click.Path(exists=True, file_okay=False, path_type=Path))
+def report(target: Path) -> None:
+    """Write report.md and report.png for a backtest folder (or a project's latest backtest)."""
+    from qclocal.report import latest_backtest, make_report
+
+    folder = target if any(target.glob("*.json")) else latest_backtest(target)
+    click.echo(f"Report written: {make_report(folder)}")
+
+
 def _register_optional_groups() -> None:
     try:
         from qclocal.data.cli import data

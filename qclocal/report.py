@@ -1,0 +1,72 @@
+"""``qclocal report``: a backtest folder -> ``report.md`` + ``report.png`` (equity vs benchmark, drawdown)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+
+
+def _series(points: list[dict]) -> pd.Series:
+    if not points:
+        return pd.Series(dtype=float)
+    s = pd.Series({pd.Timestamp(p["x"], unit="s"): p["y"] for p in points}, dtype=float)
+    s = s[~s.index.duplicated(keep="last")].sort_index()
+    # a midnight sample describes the day before it: shift a second back, then keep one value per day
+    return s.groupby((s.index - pd.Timedelta(seconds=1)).normalize()).last()
+
+
+def load_result(folder: Path) -> tuple[dict, Path]:
+    folder = Path(folder)
+    candidates = [p for p in folder.glob("*.json") if not p.name.endswith("order-events.json")]
+    if not candidates:
+        raise FileNotFoundError(f"{folder} holds no backtest result JSON; run `qclocal backtest <project>` first")
+    return json.loads(candidates[0].read_text()), candidates[0]
+
+
+def make_report(folder: Path, title: str | None = None) -> Path:
+    result, path = load_result(folder)
+    charts = result.get("charts", {})
+    equity = _series(charts.get("Strategy Equity", {}).get("Equity", []))
+    bench = _series(charts.get("Benchmark", {}).get("Benchmark", []))
+    title = title or path.stem
+    fig, axes = plt.subplots(2, 1, figsize=(10, 7), sharex=True, gridspec_kw={"height_ratios": [3, 1]})
+    if len(equity):
+        daily = equity
+        axes[0].plot(daily.index, daily / daily.iloc[0] * 100, label="Strategy", lw=1.4)
+        drawdown = daily / daily.cummax() - 1
+        axes[1].fill_between(drawdown.index, drawdown * 100, 0, color="tab:red", alpha=0.4)
+    if len(bench) and (bench > 0).any():
+        b = bench[bench > 0]
+        axes[0].plot(b.index, b / b.iloc[0] * 100, label="Benchmark", lw=1.0, color="gray")
+    axes[0].set_title(f"{title}: growth of 100")
+    axes[0].legend()
+    axes[0].grid(alpha=0.3)
+    axes[1].set_ylabel("drawdown %")
+    axes[1].grid(alpha=0.3)
+    fig.autofmt_xdate()
+    fig.tight_layout()
+    png = path.parent / "report.png"
+    fig.savefig(png, dpi=110)
+    plt.close(fig)
+    stats = result.get("statistics", {})
+    lines = [f"# {title}", "", f"Status: {result.get('status')}", "", "![equity](report.png)", "",
+             "| statistic | value |", "|---|---|", *[f"| {k} | {v} |" for k, v in stats.items()]]
+    extra = [n for n in charts if n not in ("Strategy Equity", "Benchmark")]
+    if extra:
+        lines += ["", "Algorithm charts: " + ", ".join(extra)]
+    md = path.parent / "report.md"
+    md.write_text("\n".join(lines) + "\n")
+    return md
+
+
+def latest_backtest(project: Path) -> Path:
+    runs = sorted((Path(project) / "backtests").glob("*/"))
+    if not runs:
+        raise FileNotFoundError(f"{project} has no backtests yet; run `qclocal backtest {project}`")
+    return runs[-1]
