@@ -38,6 +38,8 @@ DEFAULT_ETFS = frozenset(
     "IEMG EEM ARKK ARKW SOXX ITA".split())
 MISSING_TOKENS = frozenset({"", "null", "nan", "NaN", "NULL", "None", ".", "NA", "N/A"})
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}")
+_DISPLAY = {"date": "Date", "open": "Open", "high": "High", "low": "Low", "close": "Close",
+            "adjclose": "Adj Close", "volume": "Volume"}
 
 
 def _norm(col: str) -> str:
@@ -138,8 +140,8 @@ def _header(path: Path) -> list[str]:
 
 
 def _classify(path: Path, folder: str) -> str | None:
-    """The file's kind: from its folder (index/, rates/, fred/) or, elsewhere, from its header."""
-    if folder in ("index", "rates", "fred"):
+    """The file's kind: from its folder (ohlcv/, close/, index/, rates/, fred/) or, elsewhere, its header."""
+    if folder in KINDS:
         return folder
     cols = set(_header(path))
     if {"date", "open", "high", "low", "close", "adjclose", "volume"} <= cols:
@@ -203,7 +205,7 @@ def _pick(raw: pd.DataFrame, sf: SourceFile, columns: dict[str, tuple[str, ...]]
     for key, spellings in columns.items():
         col = next((normalized[s] for s in spellings if s in normalized), None)
         if col is None:
-            raise FileProblem(Problem(sf.rel, 1, f"missing column {spellings[0]!r}; header is "
+            raise FileProblem(Problem(sf.rel, 1, f"missing column {_DISPLAY.get(spellings[0], spellings[0])!r}; header is "
                                                  f"{','.join(map(str, raw.columns))}"))
         picked[key] = col
     return picked
