@@ -89,6 +89,38 @@ def report(target: Path) -> None:
     click.echo(f"Report written: {make_report(folder)}")
 
 
+DEMOS = {
+    # strategy -> (synthetic scenario, notebook parameters for a small, fast run)
+    "tqqq_leverage": ("leveraged-etf", {"variants": "baseline,compact", "size": "tiny", "epochs": "3"}),
+    "mag7_lstm": ("mag7", {"refit": "quarterly", "size": "tiny", "epochs": "2"}),
+}
+
+
+@main.command()
+@click.option("--strategy", type=click.Choice(sorted(DEMOS)), default="tqqq_leverage", show_default=True)
+@click.option("--seed", default=7, show_default=True, help="Seed of the synthetic market.")
+def demo(strategy: str, seed: int) -> None:
+    """End to end on generated data: data -> research (train, save models) -> backtest -> report."""
+    from qclocal.backtest import format_statistics, load_project, run_project
+    from qclocal.data.synthetic import generate
+    from qclocal.report import make_report
+    from qclocal.research import run_notebook
+
+    workspace = find_workspace(Path.cwd()) or _REPO
+    scenario, params = DEMOS[strategy]
+    project = load_project(workspace / "algorithms" / strategy)
+    click.echo(f"[1/4] Generating the synthetic '{scenario}' market (seed {seed}) in {project.data_folder}")
+    generate(scenario, project.data_folder, seed=seed)
+    click.echo(f"[2/4] Training the model timeline: research/{strategy}.ipynb {params}")
+    run_notebook(workspace / "research" / f"{strategy}.ipynb", params, echo=click.echo)
+    click.echo(f"[3/4] Backtesting algorithms/{strategy}")
+    result, out = run_project(project)
+    click.echo(format_statistics(result.statistics))
+    if result.status != "Completed":
+        raise click.ClickException(f"backtest failed:\n{result.error}")
+    click.echo(f"[4/4] Report: {make_report(out, strategy)}")
+
+
 def _register_optional_groups() -> None:
     try:
         from qclocal.data.cli import data
