@@ -20,16 +20,18 @@ from qclocal.data import importer
 
 
 def default_data_folder() -> Path:
-    """`data-folder` from ./lean.json when present (as the lean CLI does), else ./data."""
-    config = Path("lean.json")
-    if config.is_file():
-        try:
-            folder = json.loads(config.read_text()).get("data-folder")
-        except json.JSONDecodeError:
-            folder = None
-        if folder:
-            return Path(folder)
-    return Path("data")
+    """`data-folder` of the workspace's lean.json (found in this or a parent folder, as the lean CLI does),
+    relative to that workspace; ./data outside a workspace."""
+    from qclocal.project import find_workspace
+
+    workspace = find_workspace(Path.cwd())
+    if workspace is None:
+        return Path("data")
+    try:
+        folder = json.loads((workspace / "lean.json").read_text()).get("data-folder") or "data"
+    except json.JSONDecodeError as exc:
+        raise click.ClickException(f"{workspace / 'lean.json'}:{exc.lineno}: invalid JSON ({exc.msg})") from None
+    return workspace / str(folder)
 
 
 def _split_list(_ctx: click.Context, _param: click.Parameter, value: tuple[str, ...]) -> frozenset[str] | None:

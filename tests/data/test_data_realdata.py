@@ -189,3 +189,80 @@ def test_fred_value_arrives_only_after_release(imported: Path, market_data: Path
         # The value shows up after its release (observation + lag), never before.
         assert all(pd.Timestamp(time) > obs + lag for obs in observation)
         assert pd.Timestamp(time) <= observation[-1] + lag + pd.Timedelta(days=1)
+
+
+def test_indexes_and_rates_read_back(imported: Path, market_data: Path, tmp_path: Path):
+    from qclocal.engine.algorithm import QCAlgorithm
+    from qclocal.engine.enums import Resolution
+
+    class Indexes(QCAlgorithm):
+        def initialize(self):
+            self.set_start_date(2019, 1, 1)
+            self.set_end_date(2019, 12, 31)
+            self.set_benchmark(lambda t: 0)
+            self.vix = self.add_index("VIX", Resolution.DAILY).symbol
+            self.irx = self.add_index("IRX", Resolution.DAILY).symbol
+            self.seen: list[tuple] = []
+
+        def on_data(self, data):
+            for name, symbol in (("VIX", self.vix), ("IRX", self.irx)):
+                bar = data.bars.get(symbol)
+                if bar is not None and not bar.is_fill_forward:
+                    self.seen.append((name, pd.Timestamp(self.time).normalize(), bar.open, bar.close))
+
+    from qclocal.algorithm_imports import installed
+    from qclocal.engine.runner import run_algorithm
+
+    with installed():
+        algorithm = Indexes()
+        result = run_algorithm(algorithm, imported, tmp_path / "storage")
+    assert result.status == "Completed", result.error
+    seen = pd.DataFrame(algorithm.seen, columns=["name", "date", "open", "close"])
+    vix = pd.read_csv(market_data / "index/VIX.csv.gz", parse_dates=["Date"]).set_index("Date")
+    got = seen[seen["name"] == "VIX"].set_index("date")
+    assert len(got) == 252
+    np.testing.assert_array_equal(got["close"], vix.loc[got.index, "Close"])
+    np.testing.assert_array_equal(got["open"], vix.loc[got.index, "Open"])
+    irx = pd.read_csv(market_data / "rates/IRX.csv.gz", parse_dates=["Date"]).set_index("Date")
+    got = seen[seen["name"] == "IRX"].set_index("date")
+    assert len(got) > 240
+    np.testing.assert_array_equal(got["close"], irx.loc[got.index, "Close"])
+
+
+def test_universe_selection_by_dollar_volume(imported: Path, market_data: Path, tmp_path: Path):
+    from qclocal.engine.algorithm import QCAlgorithm
+    from qclocal.engine.enums import Resolution
+
+    class TopTwo(QCAlgorithm):
+        def initialize(self):
+            self.set_start_date(2020, 1, 1)
+            self.set_end_date(2020, 3, 31)
+            self.set_benchmark(lambda t: 0)
+            self.universe_settings.resolution = Resolution.DAILY
+            self.add_universe(self.select)
+            self.picks: list[tuple] = []
+
+        def select(self, coarse):
+            rows = [c for c in coarse if c.price > 50]
+            top = sorted(rows, key=lambda c: c.dollar_volume, reverse=True)[:2]
+            self.picks.append((pd.Timestamp(self.time), sorted(c.symbol.value for c in top),
+                               {c.symbol.value: c.adjusted_price for c in coarse}))
+            return [c.symbol for c in top]
+
+    from qclocal.algorithm_imports import installed
+    from qclocal.engine.runner import run_algorithm
+
+    with installed():
+        algorithm = TopTwo()
+        result = run_algorithm(algorithm, imported, tmp_path / "storage")
+    assert result.status == "Completed", result.error
+    frames = {t: source_frame(market_data, t) for t in ETFS + STOCKS}
+    sessions = frames["AAPL"].loc["2019-12-31":"2020-03-30"].index
+    assert [t for t, _, _ in algorithm.picks] == [d + pd.Timedelta(days=1) for d in sessions]
+    for time, picked, adjusted in algorithm.picks:
+        day = time - pd.Timedelta(days=1)  # the file for D arrives at midnight after D
+        dv = {t: round(f.loc[day, "Close"], 4) * f.loc[day, "Volume"] for t, f in frames.items()
+              if round(f.loc[day, "Close"], 4) > 50}
+        assert picked == sorted(sorted(dv, key=lambda t: -dv[t])[:2])
+        for t, price in adjusted.items():
+            assert price == pytest.approx(frames[t].loc[day, "Adj Close"], rel=1.01e-7)

@@ -130,10 +130,12 @@ def test_cli_generate_calls_the_synthetic_generator(tmp_path: Path, monkeypatch)
 def test_default_data_folder_follows_lean_json(tmp_path: Path, monkeypatch):
     from qclocal.data.cli import default_data_folder
 
+    (tmp_path / "ws/algorithms/x").mkdir(parents=True)
     monkeypatch.chdir(tmp_path)
     assert default_data_folder() == Path("data")
-    (tmp_path / "lean.json").write_text('{"data-folder": "lean-data"}')
-    assert default_data_folder() == Path("lean-data")
+    (tmp_path / "ws/lean.json").write_text('{"data-folder": "lean-data"}')
+    monkeypatch.chdir(tmp_path / "ws/algorithms/x")
+    assert default_data_folder() == tmp_path / "ws/lean-data"
 
 
 # ---------------------------------------------------------------------------------------------- calendars
