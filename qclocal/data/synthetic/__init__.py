@@ -9,6 +9,7 @@ It returns that truth. The same (scenario, seed, start, end) always gives byte-i
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -60,5 +61,5 @@ def generate(scenario: str, data_folder: str | Path, *, seed: int = 7, start: st
 
         def wrap(items):
             return tqdm(items, desc=f"writing {scenario}", unit="ticker", leave=False)
-    write_market(data_folder, scenario, market, progress=wrap)
-    return market.truth
+    paths = write_market(data_folder, scenario, market, progress=wrap)
+    return json.loads(paths[-1].read_text())

@@ -17,6 +17,9 @@ Generative model (session t, stock i; ``m_t`` the environment's market log retur
 - After an event, ``q_{i,t+h} = -kappa * log(1 + R3) / 6`` for h = 1..6 with ``kappa = kappa_drop`` (drops) or
   ``kappa_spike`` (spikes): the 6-session log return after the event close carries ``-kappa * log(1 + R3)``.
 
+Splits: 2^k-for-1 after a raw close above $600, 1-for-10 after one below $1. The coarse files list the stocks
+(not SPY) every session with ``has_fundamental_data`` true.
+
 Recovery: find the events with the same rule from the files, regress the 6-session forward log return on
 ``log(1 + R3)`` with an intercept, per direction; the slope estimates ``-kappa``.
 """

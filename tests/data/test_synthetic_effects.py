@@ -1,0 +1,239 @@
+"""Each planted effect is recovered from the generated LEAN files by a simple estimator.
+
+Tolerances come from the noise: an estimate must lie within Z_TOL standard errors (computed from the
+regression's own residuals) of the planted value. Z_TOL = 4.5 fails by chance with probability ~7e-6 per
+coefficient, yet is tight: for the effects that matter we also require the planted value to be at least
+SIGNIFICANT standard errors away from zero, so "recovering" a zero effect could not pass.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest_synthetic import ar1, closes, daily_bars, index_closes, mag7_features, ols, reversal_events
+
+from qclocal.data import fred as fredlib
+from qclocal.data.synthetic import generate
+from qclocal.data.synthetic import reversal as reversal_scenario
+from qclocal.data.synthetic.core import sessions
+from qclocal.data.synthetic.mag7_features import OnlineFeatures
+from qclocal.data.synthetic.output import write_market
+
+Z_TOL = 4.5
+SIGNIFICANT = 3.0
+
+
+def _rate(folder) -> pd.Series:
+    frame = fredlib.read_fred_frame(folder, "DTB3")
+    return pd.Series(frame["value"].to_numpy(), index=pd.DatetimeIndex(frame["observation"]))
+
+
+# ---------------------------------------------------------------------------------------------- leveraged-etf
+
+@pytest.fixture(scope="module")
+def leveraged(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("leveraged")
+    return folder, generate("leveraged-etf", folder, progress=False)
+
+
+def test_tqqq_leverage_and_drag_are_recovered(leveraged):
+    folder, truth = leveraged
+    p = truth["parameters"]
+    px = closes(folder, ["QQQ", "TQQQ"])
+    r = px.pct_change()
+    vix = index_closes(folder, "VIX").shift(1).reindex(px.index)
+    rate = _rate(folder).shift(1).reindex(px.index)          # rate[t-1] in percent
+    dt = pd.Series(px.index.to_series().diff().dt.days / 365.0, index=px.index)
+    x = np.column_stack([r["QQQ"], r["QQQ"] * (vix - p["vix_ref"]) / 10, r["QQQ"] * (rate - p["rate_ref"]),
+                         dt, dt * rate])
+    fit = ols(r["TQQQ"].to_numpy(), x)
+    planted = np.array(truth["regression"]["coefficients"])
+    assert np.abs(fit.z(planted)).max() < Z_TOL, (fit.coef, planted, fit.se)
+    # The VIX and rate terms in the leverage and the financing drag are real, not noise.
+    assert (np.abs(planted[1:3]) / fit.se[1:3]).min() > SIGNIFICANT
+    assert abs(planted[4]) / fit.se[4] > SIGNIFICANT
+    # Residuals are the tracking noise plus sub-basis-point price rounding.
+    assert p["tracking_sd"] * 0.95 < fit.resid_sd < p["tracking_sd"] * 1.5
+    # Realised leverage stays near 3 like the real fund's.
+    assert 2.9 < truth["realised"]["min_leverage"] and truth["realised"]["max_leverage"] < 3.1
+
+
+# ---------------------------------------------------------------------------------------------- mag7
+
+@pytest.fixture(scope="module")
+def mag7(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("mag7")
+    return folder, generate("mag7", folder, start="2000-01-01", end="2020-12-31", progress=False)
+
+
+def test_mag7_online_features_match_the_source_definition(mag7):
+    folder, _ = mag7
+    bars = daily_bars(folder, "NVDA").iloc[:700]
+    reference = mag7_features(bars)
+    online = OnlineFeatures(len(bars), 1)
+    zs, above = [], []
+    for row in bars.itertuples():
+        online.update(np.array([row.close]), np.array([row.high]), np.array([row.low]))
+        z, a = online.zscores(), online.above_sma()
+        zs.append(np.full(4, np.nan) if z is None else z[:, 0])
+        above.append(np.nan if a is None else float(a[0]))
+    zs = np.array(zs)
+    live = np.isfinite(zs).all(axis=1)
+    assert live.sum() > 400
+    ref = reference[["return", "macd_hist", "bb_width", "psar_dist"]].to_numpy()
+    np.testing.assert_allclose(zs[live], ref[live], rtol=1e-7, atol=1e-9)
+    assert np.isnan(ref[~live]).all()
+    np.testing.assert_array_equal(np.array(above)[199:], reference["above"].to_numpy()[199:])
+
+
+def test_mag7_feature_loadings_are_recovered(mag7):
+    folder, truth = mag7
+    features = truth["features"]
+    spy = np.log(daily_bars(folder, "SPY")["close"]).diff()
+    qqq = np.log(daily_bars(folder, "QQQ")["close"]).diff()
+    vix_prev = index_closes(folder, "VIX").shift(1)
+    ys, xs = [], []
+    for ticker, name in truth["names"].items():
+        bars = daily_bars(folder, ticker)
+        feats = mag7_features(bars)
+        v = name["idio_vol"] / math.sqrt(252) * np.sqrt(vix_prev.reindex(bars.index) / 17)
+        frame = pd.concat([
+            np.log(bars["close"]).diff() / v,
+            feats[features].clip(-truth["z_clip"], truth["z_clip"]).shift(1),
+            (feats["above"].astype(float) - 0.5).shift(1),
+            spy.reindex(bars.index) / v, qqq.reindex(bars.index) / v, 1 / v,
+        ], axis=1).dropna()
+        ys.append(frame.iloc[:, 0].to_numpy())
+        xs.append(frame.iloc[:, 1:].to_numpy())
+    fit = ols(np.concatenate(ys), np.concatenate(xs), robust=True)
+    planted = np.array([truth["loadings"][f] for f in features] + [truth["trend_loading"]])
+    assert np.abs(fit.z(np.r_[planted, fit.coef[5:]])).max() < Z_TOL, (fit.coef[:5], planted, fit.se[:5])
+    assert fit.wald(slice(0, 5)) > 60                      # jointly far from "no effect" (chi2_5, p < 1e-11)
+    assert 0.97 < fit.resid_sd < 1.05                      # returns are in units of the planted idio vol
+
+
+# ---------------------------------------------------------------------------------------------- reversal
+
+def _reversal_fit(folder, truth, tickers):
+    spy = daily_bars(folder, "SPY")["close"]
+    market_fwd = np.log(spy.shift(-truth["hold"]) / spy)
+    parts = []
+    for ticker in tickers:
+        events = reversal_events(daily_bars(folder, ticker), threshold=truth["score_threshold"],
+                                 volume_ratio=truth["volume_ratio_threshold"], lookback=truth["lookback"],
+                                 hold=truth["hold"], vol_window=truth["vol_window"])
+        events["market"] = market_fwd.reindex(events["date"]).to_numpy()
+        parts.append(events)
+    events = pd.concat(parts, ignore_index=True)
+    fits = {}
+    for name, side in (("drop", events["r3"] < 0), ("spike", events["r3"] > 0)):
+        sel = events[side].dropna()
+        x = np.column_stack([np.ones(len(sel)), np.log1p(sel["r3"]), sel["market"]])
+        fits[name] = ols(sel["fwd"].to_numpy(), x, robust=True)
+    counts = {"drop": int((events["r3"] < 0).sum()), "spike": int((events["r3"] > 0).sum())}
+    return fits, counts
+
+
+def test_reversal_after_large_moves_is_recovered(tmp_path):
+    """A 120-stock universe (the full one is in the slow test) written without coarse files, for speed."""
+    market = reversal_scenario.simulate(sessions("2012-01-01", "2020-12-31"), 7, n_stocks=120)
+    for equity in market.equities.values():
+        equity.in_coarse = False
+    write_market(tmp_path, "reversal", market)
+    truth = market.truth
+    fits, counts = _reversal_fit(tmp_path, truth, truth["tickers"]["coarse"])
+    # The rule applied to the files finds exactly the generator's events.
+    assert counts == {k: truth["events"][k] for k in ("drop", "spike")}
+    assert counts["drop"] > 1000 and counts["spike"] > 800
+    drop, spike = fits["drop"], fits["spike"]
+    assert abs(drop.z([0, -truth["kappa_drop"], 0])[1]) < Z_TOL
+    assert truth["kappa_drop"] / drop.se[1] > SIGNIFICANT
+    assert abs(spike.z([0, -truth["kappa_spike"], 0])[1]) < Z_TOL
+
+
+@pytest.mark.slow
+def test_reversal_full_universe_recovers_both_sides(tmp_path):
+    truth = generate("reversal", tmp_path, progress=False)
+    fits, counts = _reversal_fit(tmp_path, truth, truth["tickers"]["coarse"])
+    assert counts == {k: truth["events"][k] for k in ("drop", "spike")}
+    for side in ("drop", "spike"):
+        kappa = truth[f"kappa_{side}"]
+        assert abs(fits[side].z([0, -kappa, 0])[1]) < Z_TOL
+        assert kappa / fits[side].se[1] > SIGNIFICANT
+
+
+# ---------------------------------------------------------------------------------------------- sectors
+
+@pytest.fixture(scope="module")
+def sectors(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("sectors")
+    return folder, generate("sectors", folder, start="1990-01-01", end="2020-12-31", progress=False)
+
+
+def _fred_last(frames, series_id, moment, count):
+    frame = frames[series_id]
+    seen = frame[frame["visible"] <= moment].sort_values("observation")
+    return seen["value"].to_numpy()[-count:]
+
+
+def test_sector_macro_loadings_are_recovered_from_release_dated_fred(sectors):
+    folder, truth = sectors
+    features = truth["features"]
+    sectors_ = sorted(truth["loadings"])
+    px = closes(folder, [*sectors_, "SPY"])
+    firsts = pd.DatetimeIndex(px.index.to_series().groupby(px.index.to_period("M")).first())
+    frames = {s: fredlib.read_fred_frame(folder, s) for s in ("INDPRO", "CPIAUCSL", "UNRATE", "T10Y2Y", "FEDFUNDS")}
+    rows = []
+    for day in firsts:                    # what a strategy sees before the month's first session opens
+        ip, cpi = _fred_last(frames, "INDPRO", day, 2), _fred_last(frames, "CPIAUCSL", day, 2)
+        raw = {"indpro_growth": (ip[1] / ip[0] - 1) * 100, "cpi_inflation": (cpi[1] / cpi[0] - 1) * 100,
+               "unrate_change": np.diff(_fred_last(frames, "UNRATE", day, 2))[0],
+               "t10y2y": _fred_last(frames, "T10Y2Y", day, 1)[0],
+               "fedfunds_change": np.diff(_fred_last(frames, "FEDFUNDS", day, 2))[0]}
+        scale = truth["feature_scaling"]
+        rows.append([np.clip((raw[f] - scale[f]["center"]) / scale[f]["scale"], -4, 4) for f in features])
+    x = np.array(rows)
+    planted_x = np.array([[m["features"][f] for f in features] for m in truth["monthly"]])
+    np.testing.assert_allclose(x, planted_x, atol=1e-9)
+    logs = np.log(px.loc[firsts])
+    ret = (logs.shift(-1) - logs).iloc[:-1]
+    design = np.column_stack([np.ones(len(ret)), x[:-1], ret["SPY"]])
+    zs, walds = [], []
+    for sector in sectors_:
+        fit = ols(ret[sector].to_numpy(), design)
+        planted = np.array([truth["loadings"][sector][f] for f in features])
+        zs.append(fit.z(np.r_[fit.coef[0], planted, truth["betas"][sector]])[1:])
+        if np.any(planted):
+            walds.append(fit.wald(slice(1, 6)))
+    assert np.abs(zs).max() < Z_TOL
+    assert sum(walds) > 150          # the macro effect is jointly unmistakable (chi2 with ~55 df)
+
+
+# ---------------------------------------------------------------------------------------------- pairs
+
+@pytest.fixture(scope="module")
+def pairs(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("pairs")
+    return folder, generate("pairs", folder, progress=False)
+
+
+def test_pair_spreads_have_the_planted_half_lives(pairs):
+    folder, truth = pairs
+    for key, p in truth["pairs"].items():
+        px = np.log(closes(folder, [p["a"], p["b"]]))
+        a, b = px[p["a"]].to_numpy(), px[p["b"]].to_numpy()
+        # Engle-Granger: hedge ratio from the levels, then an AR(1) on the residual spread.
+        levels = ols(a, np.column_stack([np.ones(len(b)), b]))
+        assert abs(levels.coef[1] - p["hedge_ratio"]) < 0.1, key
+        for spread in (a - p["hedge_ratio"] * b, a - levels.coef[0] - levels.coef[1] * b):
+            fit = ar1(spread)
+            phi, se = fit.coef[1], fit.se[1]
+            assert abs(phi - p["phi"]) < Z_TOL * se, (key, phi, p["phi"], se)
+            low, high = (-math.log(2) / math.log(min(q, 0.9999)) for q in (phi - Z_TOL * se, phi + Z_TOL * se))
+            assert low < p["half_life"] < high
+        assert abs(fit.resid_sd / p["spread_sd"] - 1) < 0.1, key
+        # The spread mean-reverts, unlike a random walk (phi well below 1).
+        assert (1 - p["phi"]) / se > SIGNIFICANT
