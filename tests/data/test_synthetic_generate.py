@@ -22,7 +22,10 @@ def tree(folder: Path) -> dict[str, bytes]:
     return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
-@pytest.mark.parametrize("scenario", sorted(SCENARIOS))
+# The full 300-stock reversal universe takes several seconds to write twice: it runs with the slow tests, and a
+# 25-stock universe through the same code checks it by default.
+@pytest.mark.parametrize("scenario", [pytest.param(s, marks=pytest.mark.slow) if s == "reversal" else s
+                                      for s in sorted(SCENARIOS)])
 def test_same_seed_gives_identical_bytes(scenario, tmp_path):
     first = generate(scenario, tmp_path / "a", seed=11, progress=False, **SHORT)
     second = generate(scenario, tmp_path / "b", seed=11, progress=False, **SHORT)
@@ -38,6 +41,15 @@ def test_same_seed_gives_identical_bytes(scenario, tmp_path):
     for ticker in first["tickers"]["equity"]:
         assert f"equity/usa/daily/{ticker.lower()}.zip" in a
         assert f"equity/usa/map_files/{ticker.lower()}.csv" in a
+
+
+def test_small_reversal_universe_gives_identical_bytes(tmp_path):
+    index = sessions(SHORT["start"], SHORT["end"])
+    for name in ("a", "b"):
+        write_market(tmp_path / name, "reversal", reversal_scenario.simulate(index, 11, n_stocks=25))
+    a, b = tree(tmp_path / "a"), tree(tmp_path / "b")
+    assert a == b
+    assert sum(k.startswith("equity/usa/fundamental/coarse/") for k in a) == len(index)
 
 
 def test_another_seed_gives_other_data(tmp_path):
@@ -124,7 +136,7 @@ def test_sessions_are_nyse_trading_days():
 
 @pytest.mark.parametrize("scenario", sorted(SCENARIOS))
 def test_bars_are_plausible(scenario):
-    market = simulate(scenario, seed=7)
+    market = simulate(scenario, seed=7, start="2012-01-01", end="2016-12-31")
     for ticker, equity in market.equities.items():
         bars = equity.bars
         assert (bars["low"] <= bars[["open", "close"]].min(axis=1)).all(), ticker

@@ -75,6 +75,11 @@ class Splitter:
         out[raw_close < below] = 0.1
         return out
 
+    def column(self, j: int) -> Splitter:
+        """The rule for name j alone (scalar thresholds)."""
+        above, below = np.asarray(self.split_above, float), np.asarray(self.reverse_below, float)
+        return Splitter(float(above if above.ndim == 0 else above[j]), float(below if below.ndim == 0 else below[j]))
+
 
 @dataclass
 class PricePath:
@@ -96,11 +101,18 @@ def price_path(log_returns: np.ndarray, start_price: np.ndarray, splitter: Split
     raw = np.empty((n, k))
     ratio = np.ones((n, k))
     shares = np.ones(k)                # cumulative split ratio so far
-    for t in range(n):
-        if t > 0:
-            ratio[t] = splitter.ratio(raw[t - 1])
-            shares = shares * ratio[t]
-        raw[t] = round_price(latent[t] / shares)
+    for j in range(k):                 # vectorised between splits; the same rule as deciding day by day
+        rule = splitter.column(j)
+        start = 0
+        while start < n:
+            raw[start:, j] = round_price(latent[start:, j] / shares[j])
+            decided = rule.ratio(raw[start:n - 1, j])
+            hits = np.flatnonzero(decided != 1.0)
+            if len(hits) == 0:
+                break
+            start += hits[0] + 1
+            ratio[start, j] = decided[hits[0]]
+            shares[j] *= ratio[start, j]
     return PricePath(adjusted=latent / shares, raw_close=raw, split_ratio=ratio)
 
 
