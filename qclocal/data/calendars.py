@@ -30,21 +30,26 @@ def _schedule(exchange: str, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataF
         try:
             cal = xcals.get_calendar(exchange, start=lo, end=hi)
         except xcals.errors.InvalidCalendarName:
-            raise ValueError(f"unknown exchange calendar {exchange!r}; use an exchange-calendars name such as "
-                             "XNYS (NYSE) or XNAS (Nasdaq)") from None
+            raise ValueError(
+                f"unknown exchange calendar {exchange!r}; use an exchange-calendars name such as "
+                "XNYS (NYSE) or XNAS (Nasdaq)"
+            ) from None
         tz = cal.tz
-        frame = pd.DataFrame({
-            "open": cal.schedule["open"].dt.tz_convert(tz).dt.tz_localize(None),
-            "close": cal.schedule["close"].dt.tz_convert(tz).dt.tz_localize(None),
-        })
+        frame = pd.DataFrame(
+            {
+                "open": cal.schedule["open"].dt.tz_convert(tz).dt.tz_localize(None),
+                "close": cal.schedule["close"].dt.tz_convert(tz).dt.tz_localize(None),
+            }
+        )
         frame.index = pd.DatetimeIndex(frame.index, name="session")
         frame.attrs["tz"] = str(tz)
         _cache[exchange] = (lo, hi, frame)
         return frame
 
 
-def sessions(start: dt.date | pd.Timestamp | str, end: dt.date | pd.Timestamp | str,
-             exchange: str = "XNYS") -> pd.DataFrame:
+def sessions(
+    start: dt.date | pd.Timestamp | str, end: dt.date | pd.Timestamp | str, exchange: str = "XNYS"
+) -> pd.DataFrame:
     """Sessions from `start` to `end` inclusive, indexed by session date (naive), with naive exchange-local
     `open` and `close` datetimes (early closes included). `.attrs["tz"]` names the exchange time zone."""
     lo = pd.Timestamp(start).normalize()
@@ -57,12 +62,13 @@ def sessions(start: dt.date | pd.Timestamp | str, end: dt.date | pd.Timestamp | 
     return out
 
 
-def session_dates(start: dt.date | pd.Timestamp | str, end: dt.date | pd.Timestamp | str,
-                  exchange: str = "XNYS") -> pd.DatetimeIndex:
+def session_dates(
+    start: dt.date | pd.Timestamp | str, end: dt.date | pd.Timestamp | str, exchange: str = "XNYS"
+) -> pd.DatetimeIndex:
     lo = pd.Timestamp(start).normalize()
     hi = pd.Timestamp(end).normalize()
     index = pd.DatetimeIndex(_schedule(exchange, min(lo, hi), max(lo, hi)).index)
-    return index[index.searchsorted(lo, "left"):index.searchsorted(hi, "right")]
+    return index[index.searchsorted(lo, "left") : index.searchsorted(hi, "right")]
 
 
 def is_early_close(frame: pd.DataFrame) -> pd.Series:

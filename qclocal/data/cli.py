@@ -1,9 +1,9 @@
 """`qclocal data`: import real data and generate synthetic markets into the LEAN data folder.
 
-    qclocal data import --source ../shared/market-data [--tickers SPY,QQQ] [--start 2010-01-01] [--end ...]
-    qclocal data import csv ../shared/market-data ...          (the same, with the folder as an argument)
-    qclocal data import yahoo --tickers SPY,QQQ,^VIX --start 2010-01-01
-    qclocal data generate mag7 --seed 7
+qclocal data import --source ../shared/market-data [--tickers SPY,QQQ] [--start 2010-01-01] [--end ...]
+qclocal data import csv ../shared/market-data ...          (the same, with the folder as an argument)
+qclocal data import yahoo --tickers SPY,QQQ,^VIX --start 2010-01-01
+qclocal data generate mag7 --seed 7
 """
 
 from __future__ import annotations
@@ -30,11 +30,15 @@ def default_data_folder() -> Path:
     try:
         folder = json.loads((workspace / "lean.json").read_text()).get("data-folder") or "data"
     except json.JSONDecodeError as exc:
-        raise click.ClickException(f"{workspace / 'lean.json'}:{exc.lineno}: invalid JSON ({exc.msg})") from None
+        raise click.ClickException(
+            f"{workspace / 'lean.json'}:{exc.lineno}: invalid JSON ({exc.msg})"
+        ) from None
     return workspace / str(folder)
 
 
-def _split_list(_ctx: click.Context, _param: click.Parameter, value: tuple[str, ...]) -> frozenset[str] | None:
+def _split_list(
+    _ctx: click.Context, _param: click.Parameter, value: tuple[str, ...]
+) -> frozenset[str] | None:
     items = [t.strip().upper() for v in value for t in v.split(",") if t.strip()]
     return frozenset(items) if items else None
 
@@ -59,23 +63,55 @@ def _date(_ctx: click.Context, _param: click.Parameter, value: str | None) -> An
 def import_options(func: Callable[..., Any]) -> Callable[..., Any]:
     """Options shared by every import command."""
     decorators = [
-        click.option("--data-folder", type=click.Path(file_okay=False, path_type=Path), default=None,
-                     help="LEAN data folder to write (default: lean.json's data-folder, else ./data)."),
-        click.option("--tickers", multiple=True, callback=_split_list,
-                     help="Only these tickers / series ids (comma separated; repeatable)."),
+        click.option(
+            "--data-folder",
+            type=click.Path(file_okay=False, path_type=Path),
+            default=None,
+            help="LEAN data folder to write (default: lean.json's data-folder, else ./data).",
+        ),
+        click.option(
+            "--tickers",
+            multiple=True,
+            callback=_split_list,
+            help="Only these tickers / series ids (comma separated; repeatable).",
+        ),
         click.option("--start", callback=_date, help="First date to import (YYYY-MM-DD)."),
         click.option("--end", callback=_date, help="Last date to import (YYYY-MM-DD)."),
-        click.option("--max-gap", type=click.IntRange(min=0), default=5, show_default=True,
-                     help="Warn when more consecutive sessions than this are missing."),
-        click.option("--strict", is_flag=True, help="Treat warnings (missing values, gaps, non-sessions) as errors."),
-        click.option("--factor-tolerance", type=click.FloatRange(min=0), default=importer.writers.DEFAULT_FACTOR_TOLERANCE,
-                     show_default=True, help="Max relative error of ADJUSTED prices vs Adj Close (0 = exact)."),
-        click.option("--fred-lag", multiple=True, callback=_parse_lags,
-                     help="Release lag override or addition, SERIES=DAYS (repeatable)."),
-        click.option("--risk-free", default="IRX", show_default=True,
-                     help="Rates series written to LEAN's interest-rate.csv."),
-        click.option("--etfs", multiple=True, callback=_split_list,
-                     help="Tickers marked has_fundamental_data=False in coarse files (default: the README's ETFs)."),
+        click.option(
+            "--max-gap",
+            type=click.IntRange(min=0),
+            default=5,
+            show_default=True,
+            help="Warn when more consecutive sessions than this are missing.",
+        ),
+        click.option(
+            "--strict", is_flag=True, help="Treat warnings (missing values, gaps, non-sessions) as errors."
+        ),
+        click.option(
+            "--factor-tolerance",
+            type=click.FloatRange(min=0),
+            default=importer.writers.DEFAULT_FACTOR_TOLERANCE,
+            show_default=True,
+            help="Max relative error of ADJUSTED prices vs Adj Close (0 = exact).",
+        ),
+        click.option(
+            "--fred-lag",
+            multiple=True,
+            callback=_parse_lags,
+            help="Release lag override or addition, SERIES=DAYS (repeatable).",
+        ),
+        click.option(
+            "--risk-free",
+            default="IRX",
+            show_default=True,
+            help="Rates series written to LEAN's interest-rate.csv.",
+        ),
+        click.option(
+            "--etfs",
+            multiple=True,
+            callback=_split_list,
+            help="Tickers marked has_fundamental_data=False in coarse files (default: the README's ETFs).",
+        ),
         click.option("--no-coarse", is_flag=True, help="Skip the coarse universe files."),
         click.option("--quiet", is_flag=True, help="No progress bar or warnings."),
     ]
@@ -84,9 +120,17 @@ def import_options(func: Callable[..., Any]) -> Callable[..., Any]:
 
 def _options(kw: dict[str, Any]) -> tuple[Path, importer.ImportOptions]:
     options = importer.ImportOptions(
-        tickers=kw["tickers"], start=kw["start"], end=kw["end"], max_gap=kw["max_gap"], strict=kw["strict"],
-        factor_tolerance=kw["factor_tolerance"], fred_lags=kw["fred_lag"], risk_free=kw["risk_free"].upper(),
-        coarse=not kw["no_coarse"], progress=not kw["quiet"])
+        tickers=kw["tickers"],
+        start=kw["start"],
+        end=kw["end"],
+        max_gap=kw["max_gap"],
+        strict=kw["strict"],
+        factor_tolerance=kw["factor_tolerance"],
+        fred_lags=kw["fred_lag"],
+        risk_free=kw["risk_free"].upper(),
+        coarse=not kw["no_coarse"],
+        progress=not kw["quiet"],
+    )
     if kw["etfs"] is not None:
         options.etfs = kw["etfs"]
     if options.start is not None and options.end is not None and options.end < options.start:
@@ -117,8 +161,11 @@ def data() -> None:
 
 
 @data.group("import", invoke_without_command=True)
-@click.option("--source", type=click.Path(exists=True, file_okay=False, path_type=Path),
-              help="Folder of Yahoo-style CSVs (ohlcv/, close/, index/, rates/, fred/).")
+@click.option(
+    "--source",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Folder of Yahoo-style CSVs (ohlcv/, close/, index/, rates/, fred/).",
+)
 @import_options
 @click.pass_context
 def import_(ctx: click.Context, source: Path | None, **kw: Any) -> None:
@@ -140,8 +187,12 @@ def import_csv(source: Path, **kw: Any) -> None:
 
 @import_.command("yahoo")
 @import_options
-@click.option("--csv-folder", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Where to keep the downloaded CSVs (default: <data-folder>/qclocal/yahoo).")
+@click.option(
+    "--csv-folder",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Where to keep the downloaded CSVs (default: <data-folder>/qclocal/yahoo).",
+)
 def import_yahoo(csv_folder: Path | None, **kw: Any) -> None:
     """Download daily data with yfinance (needs the internet), then import it. ^VIX-style tickers are
     indexes; ^IRX and ^TNX are rates."""
@@ -154,20 +205,27 @@ def import_yahoo(csv_folder: Path | None, **kw: Any) -> None:
     data_folder, options = _options(kw)
     tickers = sorted(kw["tickers"])
     options.tickers = None
-    _run(lambda: yahoo.import_yahoo(tickers, kw["start"], kw["end"], data_folder, csv_folder, options),
-         kw["quiet"])
+    _run(
+        lambda: yahoo.import_yahoo(tickers, kw["start"], kw["end"], data_folder, csv_folder, options),
+        kw["quiet"],
+    )
 
 
 @data.command("generate")
 @click.argument("scenario")
-@click.option("--data-folder", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="LEAN data folder to write (default: lean.json's data-folder, else ./data).")
+@click.option(
+    "--data-folder",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="LEAN data folder to write (default: lean.json's data-folder, else ./data).",
+)
 @click.option("--seed", type=click.IntRange(min=0), default=7, show_default=True)
 @click.option("--start", default=None, help="First date (YYYY-MM-DD; default: the generator's).")
 @click.option("--end", default=None, help="Last date (YYYY-MM-DD; default: the generator's).")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
-def generate(scenario: str, data_folder: Path | None, seed: int, start: str | None, end: str | None,
-             quiet: bool) -> None:
+def generate(
+    scenario: str, data_folder: Path | None, seed: int, start: str | None, end: str | None, quiet: bool
+) -> None:
     """Write the synthetic market SCENARIO (deterministic, with planted effects) into the data folder."""
     from qclocal.data import synthetic
 

@@ -107,8 +107,10 @@ def release_lag(series_id: str, overrides: dict[str, int] | None = None) -> int:
     if overrides and key in overrides:
         return int(overrides[key])
     if key not in RELEASE_LAG_DAYS:
-        raise KeyError(f"no release lag known for FRED series {key}: add it to RELEASE_LAGS in "
-                       f"qclocal/data/fred.py or pass --fred-lag {key}=DAYS to `qclocal data import`")
+        raise KeyError(
+            f"no release lag known for FRED series {key}: add it to RELEASE_LAGS in "
+            f"qclocal/data/fred.py or pass --fred-lag {key}=DAYS to `qclocal data import`"
+        )
     return RELEASE_LAG_DAYS[key]
 
 
@@ -118,7 +120,9 @@ def release_dates(observations: pd.DatetimeIndex, lag_days: int) -> pd.DatetimeI
     return observations + pd.Timedelta(days=lag_days)
 
 
-def write_series(data_folder: Path | str, series_id: str, values: pd.Series, lag_days: int | None = None) -> Path:
+def write_series(
+    data_folder: Path | str, series_id: str, values: pd.Series, lag_days: int | None = None
+) -> Path:
     """Write one series (indexed by observation date) dated by release; NaN observations are dropped."""
     lag = release_lag(series_id) if lag_days is None else int(lag_days)
     series = values.astype(float).dropna()
@@ -130,8 +134,10 @@ def write_series(data_folder: Path | str, series_id: str, values: pd.Series, lag
     if not index.is_monotonic_increasing or index.has_duplicates:
         raise ValueError(f"FRED {series_id}: observation dates must be unique and ascending")
     released = release_dates(index, lag)
-    lines = [f"{r:%Y%m%d},{fmt_number(v, 12)},{o:%Y%m%d}"
-             for r, v, o in zip(released, series.to_numpy(), index, strict=True)]
+    lines = [
+        f"{r:%Y%m%d},{fmt_number(v, 12)},{o:%Y%m%d}"
+        for r, v, o in zip(released, series.to_numpy(), index, strict=True)
+    ]
     path = series_path(data_folder, series_id)
     atomic_write_text(path, "\n".join(lines) + "\n")
     return path
@@ -141,8 +147,10 @@ def read_fred_frame(data_folder: Path | str, series_id: str) -> pd.DataFrame:
     """Rows of a FRED file: columns `visible` (naive New York datetime), `value`, `observation`."""
     path = series_path(data_folder, series_id)
     if not path.is_file():
-        raise FileNotFoundError(f"{path}: no FRED series {series_id.upper()} in the data folder; import it with "
-                                f"`qclocal data import --source DIR` (DIR/fred/{series_id.upper()}.csv)")
+        raise FileNotFoundError(
+            f"{path}: no FRED series {series_id.upper()} in the data folder; import it with "
+            f"`qclocal data import --source DIR` (DIR/fred/{series_id.upper()}.csv)"
+        )
     released: list[dt.datetime] = []
     values: list[float] = []
     observed: list[dt.datetime] = []
@@ -155,14 +163,20 @@ def read_fred_frame(data_folder: Path | str, series_id: str) -> pd.DataFrame:
             val = float(cells[1])
             obs = dt.datetime.strptime(cells[2].strip(), "%Y%m%d") if len(cells) > 2 else rel
         except (ValueError, IndexError):
-            raise ValueError(f"{path}:{lineno}: expected 'yyyyMMdd,value[,yyyyMMdd]', got {line!r}; "
-                             "re-import with `qclocal data import`") from None
+            raise ValueError(
+                f"{path}:{lineno}: expected 'yyyyMMdd,value[,yyyyMMdd]', got {line!r}; "
+                "re-import with `qclocal data import`"
+            ) from None
         released.append(rel)
         values.append(val)
         observed.append(obs)
-    frame = pd.DataFrame({"visible": pd.DatetimeIndex(released) + pd.Timedelta(days=1),
-                          "value": np.asarray(values, dtype=float),
-                          "observation": pd.DatetimeIndex(observed)})
+    frame = pd.DataFrame(
+        {
+            "visible": pd.DatetimeIndex(released) + pd.Timedelta(days=1),
+            "value": np.asarray(values, dtype=float),
+            "observation": pd.DatetimeIndex(observed),
+        }
+    )
     return frame.sort_values(["visible", "observation"], kind="mergesort").reset_index(drop=True)
 
 
@@ -173,5 +187,8 @@ def read_fred(data_folder: Path | str, series_id: str) -> pd.Series:
     """
     frame = read_fred_frame(data_folder, series_id)
     frame = frame.drop_duplicates("visible", keep="last")
-    return pd.Series(frame["value"].to_numpy(), index=pd.DatetimeIndex(frame["visible"], name="time"),
-                     name=series_id.upper())
+    return pd.Series(
+        frame["value"].to_numpy(),
+        index=pd.DatetimeIndex(frame["visible"], name="time"),
+        name=series_id.upper(),
+    )

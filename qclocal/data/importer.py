@@ -32,14 +32,28 @@ from qclocal.data import calendars, fred, writers
 
 MANIFEST = Path("qclocal") / "import-manifest.json"
 KINDS = ("ohlcv", "close", "index", "rates", "fred")
-# ETFs named in ../shared/market-data/README.md: their coarse rows say has_fundamental_data=False, as LEAN's do.
+# ETFs named in ../shared/market-data/README.md: coarse rows say has_fundamental_data=False, as LEAN's do.
 DEFAULT_ETFS = frozenset(
     "SPY QQQ TQQQ IWM IWV XLK XLF XLE XLV XLY XLP XLI XLB XLU XLRE XLC VCR VDE VOX BIL TLT SPTL SHY VGSH "
-    "IEMG EEM ARKK ARKW SOXX ITA".split())
+    "IEMG EEM ARKK ARKW SOXX ITA".split()
+)
 MISSING_TOKENS = frozenset({"", "null", "nan", "NaN", "NULL", "None", ".", "NA", "N/A"})
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}")
-_DISPLAY = {"date": "Date", "open": "Open", "high": "High", "low": "Low", "close": "Close",
-            "adjclose": "Adj Close", "volume": "Volume"}
+_DISPLAY = {
+    "date": "Date",
+    "open": "Open",
+    "high": "High",
+    "low": "Low",
+    "close": "Close",
+    "adjclose": "Adj Close",
+    "adj_close": "Adj Close",
+    "volume": "Volume",
+    "value": "value",
+}
+
+
+def _display(col: str) -> str:
+    return _DISPLAY.get(col, col)
 
 
 def _norm(col: str) -> str:
@@ -47,6 +61,7 @@ def _norm(col: str) -> str:
 
 
 # ---------------------------------------------------------------------------------------------- problems
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -77,16 +92,17 @@ class DataImportError(ValueError):
 
 # ---------------------------------------------------------------------------------------------- options
 
+
 @dataclass
 class ImportOptions:
-    tickers: frozenset[str] | None = None          # upper-case tickers / series ids; None = everything
+    tickers: frozenset[str] | None = None  # upper-case tickers / series ids; None = everything
     start: pd.Timestamp | None = None
     end: pd.Timestamp | None = None
-    max_gap: int = 5                               # warn when more sessions than this are missing in a row
-    strict: bool = False                           # turn warnings into errors
+    max_gap: int = 5  # warn when more sessions than this are missing in a row
+    strict: bool = False  # turn warnings into errors
     factor_tolerance: float = writers.DEFAULT_FACTOR_TOLERANCE
     fred_lags: dict[str, int] = field(default_factory=dict)
-    risk_free: str = "IRX"                         # rates series written to LEAN's interest-rate.csv
+    risk_free: str = "IRX"  # rates series written to LEAN's interest-rate.csv
     etfs: frozenset[str] = DEFAULT_ETFS
     exchange: str = "XNYS"
     coarse: bool = True
@@ -115,12 +131,13 @@ class ImportReport:
 @dataclass(frozen=True)
 class SourceFile:
     kind: str
-    name: str          # ticker or series id, upper case
+    name: str  # ticker or series id, upper case
     path: Path
-    rel: str           # path relative to the source folder, for messages
+    rel: str  # path relative to the source folder, for messages
 
 
 # ---------------------------------------------------------------------------------------------- discovery
+
 
 def _stem(path: Path) -> str:
     name = path.name
@@ -156,8 +173,10 @@ def discover(source: Path | str) -> tuple[list[SourceFile], list[Problem]]:
     wins (it has real open/high/low and volume)."""
     root = Path(source)
     if not root.is_dir():
-        raise FileNotFoundError(f"{root}: source folder not found; pass the folder that holds ohlcv/, close/, "
-                                "index/, rates/ and fred/, e.g. `qclocal data import --source ../shared/market-data`")
+        raise FileNotFoundError(
+            f"{root}: source folder not found; pass the folder that holds ohlcv/, close/, "
+            "index/, rates/ and fred/, e.g. `qclocal data import --source ../shared/market-data`"
+        )
     found: dict[tuple[str, str], SourceFile] = {}
     problems: list[Problem] = []
     paths = sorted(p for p in root.rglob("*") if p.is_file() and p.name.lower().endswith((".csv", ".csv.gz")))
@@ -170,8 +189,14 @@ def discover(source: Path | str) -> tuple[list[SourceFile], list[Problem]]:
             problems.append(Problem(rel, 1, f"unreadable CSV header ({exc})"))
             continue
         if kind is None:
-            problems.append(Problem(rel, 1, "unrecognised header: expected Date,Open,High,Low,Close,Adj Close,"
-                                            "Volume or Date,Close", "warning"))
+            problems.append(
+                Problem(
+                    rel,
+                    1,
+                    "unrecognised header: expected Date,Open,High,Low,Close,Adj Close,Volume or Date,Close",
+                    "warning",
+                )
+            )
             continue
         name = _stem(path).upper()
         group = "equity" if kind in ("ohlcv", "close") else kind
@@ -181,7 +206,9 @@ def discover(source: Path | str) -> tuple[list[SourceFile], list[Problem]]:
             if prev.kind == "ohlcv" and kind == "close":
                 continue
             if not (prev.kind == "close" and kind == "ohlcv"):
-                problems.append(Problem(rel, None, f"{name} is also in {prev.rel}; keeping {prev.rel}", "warning"))
+                problems.append(
+                    Problem(rel, None, f"{name} is also in {prev.rel}; keeping {prev.rel}", "warning")
+                )
                 continue
         found[key] = SourceFile(kind, name, path, rel)
     files = sorted(found.values(), key=lambda f: (KINDS.index(f.kind), f.name))
@@ -189,6 +216,7 @@ def discover(source: Path | str) -> tuple[list[SourceFile], list[Problem]]:
 
 
 # ---------------------------------------------------------------------------------------------- reading
+
 
 def _read_csv(sf: SourceFile, **kwargs) -> pd.DataFrame:
     try:
@@ -205,8 +233,13 @@ def _pick(raw: pd.DataFrame, sf: SourceFile, columns: dict[str, tuple[str, ...]]
     for key, spellings in columns.items():
         col = next((normalized[s] for s in spellings if s in normalized), None)
         if col is None:
-            raise FileProblem(Problem(sf.rel, 1, f"missing column {_DISPLAY.get(spellings[0], spellings[0])!r}; header is "
-                                                 f"{','.join(map(str, raw.columns))}"))
+            raise FileProblem(
+                Problem(
+                    sf.rel,
+                    1,
+                    f"missing column {_display(spellings[0])!r}; header is {','.join(map(str, raw.columns))}",
+                )
+            )
         picked[key] = col
     return picked
 
@@ -220,8 +253,12 @@ def _read_values(sf: SourceFile, columns: dict[str, tuple[str, ...]]) -> tuple[p
     raw = _read_csv(sf, na_values=["."])
     picked = _pick(raw, sf, columns)
     if all(pd.api.types.is_numeric_dtype(raw[picked[k]]) for k in value_keys):
-        out = pd.DataFrame({"line": np.arange(2, len(raw) + 2),
-                            "date": raw[picked["date"]].astype(str).where(raw[picked["date"]].notna(), "")})
+        out = pd.DataFrame(
+            {
+                "line": np.arange(2, len(raw) + 2),
+                "date": raw[picked["date"]].astype(str).where(raw[picked["date"]].notna(), ""),
+            }
+        )
         for key in value_keys:
             out[key] = raw[picked[key]].to_numpy(dtype=float)
         values = out[value_keys]
@@ -231,7 +268,9 @@ def _read_values(sf: SourceFile, columns: dict[str, tuple[str, ...]]) -> tuple[p
             inf = np.isinf(out[key].to_numpy())
             if inf.any():
                 i = int(np.flatnonzero(inf)[0])
-                raise FileProblem(Problem(sf.rel, int(out["line"].iat[i]), f"{key}: infinite value"))
+                raise FileProblem(
+                    Problem(sf.rel, int(out["line"].iat[i]), f"{_display(key)}: infinite value")
+                )
         return out, out[value_keys].isna().any(axis=1)
     # Slow path, only for files with text where numbers belong: find the line to report.
     raw = _read_csv(sf, dtype=str, keep_default_na=False)
@@ -249,14 +288,19 @@ def _parse_dates(table: pd.DataFrame, sf: SourceFile) -> pd.DataFrame:
     bad = dates.isna()
     if bad.any():
         i = int(np.flatnonzero(bad.to_numpy())[0])
-        raise FileProblem(Problem(sf.rel, int(table["line"].iat[i]),
-                                  f"cannot read date {text.iat[i]!r} (expected YYYY-MM-DD)"))
+        raise FileProblem(
+            Problem(
+                sf.rel, int(table["line"].iat[i]), f"cannot read date {text.iat[i]!r} (expected YYYY-MM-DD)"
+            )
+        )
     table = table.copy()
     table["date"] = dates
     return table
 
 
-def _parse_numbers(table: pd.DataFrame, sf: SourceFile, cols: Iterable[str]) -> tuple[pd.DataFrame, pd.Series]:
+def _parse_numbers(
+    table: pd.DataFrame, sf: SourceFile, cols: Iterable[str]
+) -> tuple[pd.DataFrame, pd.Series]:
     """Columns to floats. Returns the table and a mask of rows with a missing value ('null', '', ...)."""
     table = table.copy()
     missing = pd.Series(False, index=table.index)
@@ -267,12 +311,15 @@ def _parse_numbers(table: pd.DataFrame, sf: SourceFile, cols: Iterable[str]) -> 
         bad = values.isna() & ~is_missing
         if bad.any():
             i = int(np.flatnonzero(bad.to_numpy())[0])
-            raise FileProblem(Problem(sf.rel, int(table["line"].iat[i]),
-                                      f"{col}: {text.iat[i]!r} is not a number"))
+            raise FileProblem(
+                Problem(
+                    sf.rel, int(table["line"].iat[i]), f"{_display(col)}: {text.iat[i]!r} is not a number"
+                )
+            )
         inf = np.isinf(values)
         if inf.any():
             i = int(np.flatnonzero(inf.to_numpy())[0])
-            raise FileProblem(Problem(sf.rel, int(table["line"].iat[i]), f"{col}: infinite value"))
+            raise FileProblem(Problem(sf.rel, int(table["line"].iat[i]), f"{_display(col)}: infinite value"))
         table[col] = values.astype(float)
         missing |= is_missing
     return table, missing
@@ -295,19 +342,28 @@ def _check_order(table: pd.DataFrame, sf: SourceFile) -> None:
     first_back = back[0] if len(back) else None
     if first_back is not None and (first_dup is None or first_back < first_dup):
         i = first_back + 1
-        raise FileProblem(Problem(sf.rel, int(table["line"].iat[i]),
-                                  f"dates not sorted: {table['date'].iat[i]:%Y-%m-%d} comes after "
-                                  f"{table['date'].iat[i - 1]:%Y-%m-%d} (line {table['line'].iat[i - 1]})"))
+        raise FileProblem(
+            Problem(
+                sf.rel,
+                int(table["line"].iat[i]),
+                f"dates not sorted: {table['date'].iat[i]:%Y-%m-%d} comes after "
+                f"{table['date'].iat[i - 1]:%Y-%m-%d} (line {table['line'].iat[i - 1]})",
+            )
+        )
     if first_dup is not None:
         i = first_dup + 1
-        raise FileProblem(Problem(sf.rel, int(table["line"].iat[i]),
-                                  f"duplicate date {table['date'].iat[i]:%Y-%m-%d} "
-                                  f"(also on line {table['line'].iat[i - 1]})"))
+        raise FileProblem(
+            Problem(
+                sf.rel,
+                int(table["line"].iat[i]),
+                f"duplicate date {table['date'].iat[i]:%Y-%m-%d} (also on line {table['line'].iat[i - 1]})",
+            )
+        )
 
 
 @dataclass
 class _Loaded:
-    frame: pd.DataFrame          # indexed by date, float columns
+    frame: pd.DataFrame  # indexed by date, float columns
     warnings: list[Problem]
 
 
@@ -318,8 +374,15 @@ def _warn(warnings: list[Problem], sf: SourceFile, line: int | None, message: st
     warnings.append(problem)
 
 
-def load_prices(sf: SourceFile, value_cols: dict[str, tuple[str, ...]], options: ImportOptions, *,
-                positive: Iterable[str], nonnegative: Iterable[str] = (), check_sessions: bool = True) -> _Loaded:
+def load_prices(
+    sf: SourceFile,
+    value_cols: dict[str, tuple[str, ...]],
+    options: ImportOptions,
+    *,
+    positive: Iterable[str],
+    nonnegative: Iterable[str] = (),
+    check_sessions: bool = True,
+) -> _Loaded:
     """Read and validate one price file. Errors (unsorted or duplicate dates, unreadable values, prices <= 0)
     raise FileProblem; missing values, dates that are not sessions and long gaps are warnings."""
     table, missing = _read_values(sf, {"date": ("date",), **value_cols})
@@ -330,20 +393,32 @@ def load_prices(sf: SourceFile, value_cols: dict[str, tuple[str, ...]], options:
     warnings: list[Problem] = []
     if missing.any():
         first = int(table.loc[missing, "line"].iat[0])
-        _warn(warnings, sf, first, f"{int(missing.sum())} row(s) with missing values skipped "
-                                   f"(lines {_lines(table, missing)})", options.strict)
+        _warn(
+            warnings,
+            sf,
+            first,
+            f"{int(missing.sum())} row(s) with missing values skipped (lines {_lines(table, missing)})",
+            options.strict,
+        )
         table = table[~missing].reset_index(drop=True)
     for col in positive:
         bad = table[col] <= 0
         if bad.any():
             i = int(np.flatnonzero(bad.to_numpy())[0])
-            raise FileProblem(Problem(sf.rel, int(table["line"].iat[i]),
-                                      f"non-positive {col} {table[col].iat[i]:g} on {table['date'].iat[i]:%Y-%m-%d}"))
+            raise FileProblem(
+                Problem(
+                    sf.rel,
+                    int(table["line"].iat[i]),
+                    f"non-positive {_display(col)} {table[col].iat[i]:g} on {table['date'].iat[i]:%Y-%m-%d}",
+                )
+            )
     for col in nonnegative:
         bad = table[col] < 0
         if bad.any():
             i = int(np.flatnonzero(bad.to_numpy())[0])
-            raise FileProblem(Problem(sf.rel, int(table["line"].iat[i]), f"negative {col} {table[col].iat[i]:g}"))
+            raise FileProblem(
+                Problem(sf.rel, int(table["line"].iat[i]), f"negative {_display(col)} {table[col].iat[i]:g}")
+            )
     if len(table) and check_sessions:
         table = _check_sessions(table, sf, options, warnings)
     if options.start is not None:
@@ -354,16 +429,22 @@ def load_prices(sf: SourceFile, value_cols: dict[str, tuple[str, ...]], options:
     return _Loaded(frame, warnings)
 
 
-def _check_sessions(table: pd.DataFrame, sf: SourceFile, options: ImportOptions,
-                    warnings: list[Problem]) -> pd.DataFrame:
+def _check_sessions(
+    table: pd.DataFrame, sf: SourceFile, options: ImportOptions, warnings: list[Problem]
+) -> pd.DataFrame:
     dates = pd.DatetimeIndex(table["date"])
     sessions = calendars.session_dates(dates[0], dates[-1], options.exchange)
     on_session = dates.isin(sessions)
     if not on_session.all():
         off = ~on_session
-        _warn(warnings, sf, int(table.loc[off, "line"].iat[0]),
-              f"{int(off.sum())} row(s) on dates that are not {options.exchange} sessions skipped "
-              f"(lines {_lines(table, off)})", options.strict)
+        _warn(
+            warnings,
+            sf,
+            int(table.loc[off, "line"].iat[0]),
+            f"{int(off.sum())} row(s) on dates that are not {options.exchange} sessions skipped "
+            f"(lines {_lines(table, off)})",
+            options.strict,
+        )
         table = table[on_session].reset_index(drop=True)
         dates = dates[on_session]
     if len(dates) > 1 and options.max_gap >= 0:
@@ -371,30 +452,47 @@ def _check_sessions(table: pd.DataFrame, sf: SourceFile, options: ImportOptions,
         missing = np.diff(pos) - 1
         long = np.flatnonzero(missing > options.max_gap)
         for i in long[:3]:
-            _warn(warnings, sf, int(table["line"].iat[i + 1]),
-                  f"gap of {missing[i]} sessions between {dates[i]:%Y-%m-%d} and {dates[i + 1]:%Y-%m-%d}",
-                  options.strict)
+            _warn(
+                warnings,
+                sf,
+                int(table["line"].iat[i + 1]),
+                f"gap of {missing[i]} sessions between {dates[i]:%Y-%m-%d} and {dates[i + 1]:%Y-%m-%d}",
+                options.strict,
+            )
         if len(long) > 3:
-            _warn(warnings, sf, None, f"{len(long) - 3} more gaps longer than {options.max_gap} sessions",
-                  options.strict)
+            _warn(
+                warnings,
+                sf,
+                None,
+                f"{len(long) - 3} more gaps longer than {options.max_gap} sessions",
+                options.strict,
+            )
     return table
 
 
 # ---------------------------------------------------------------------------------------------- per kind
 
+
 @dataclass
 class _Equity:
-    bars: pd.DataFrame            # RAW prices as written
-    factors: pd.DataFrame         # factor-file rows
+    bars: pd.DataFrame  # RAW prices as written
+    factors: pd.DataFrame  # factor-file rows
     kind: str
 
 
 def build_equity(sf: SourceFile, options: ImportOptions) -> tuple[_Equity, list[Problem]]:
     if sf.kind == "ohlcv":
-        cols = {"open": ("open",), "high": ("high",), "low": ("low",), "close": ("close",),
-                "adj_close": ("adjclose",), "volume": ("volume",)}
-        loaded = load_prices(sf, cols, options, positive=("open", "high", "low", "close", "adj_close"),
-                             nonnegative=("volume",))
+        cols = {
+            "open": ("open",),
+            "high": ("high",),
+            "low": ("low",),
+            "close": ("close",),
+            "adj_close": ("adjclose",),
+            "volume": ("volume",),
+        }
+        loaded = load_prices(
+            sf, cols, options, positive=("open", "high", "low", "close", "adj_close"), nonnegative=("volume",)
+        )
         frame = loaded.frame
         bars = frame[["open", "high", "low", "close", "volume"]]
         adj = frame["adj_close"]
@@ -413,14 +511,21 @@ def build_equity(sf: SourceFile, options: ImportOptions) -> tuple[_Equity, list[
 def coarse_frame(bars: pd.DataFrame, factors: pd.DataFrame, has_fundamentals: bool) -> pd.DataFrame:
     """Coarse-writer input for one equity: stored close, volume and the factors of each date."""
     applied = writers.factors_for_dates(factors, pd.DatetimeIndex(bars.index))
-    return pd.DataFrame({"close": writers.stored_price(bars["close"]), "volume": bars["volume"].to_numpy(),
-                         "price_factor": applied["price_factor"].to_numpy(),
-                         "split_factor": applied["split_factor"].to_numpy(),
-                         "has_fundamental_data": has_fundamentals}, index=bars.index)
+    return pd.DataFrame(
+        {
+            "close": writers.stored_price(bars["close"]),
+            "volume": bars["volume"].to_numpy(),
+            "price_factor": applied["price_factor"].to_numpy(),
+            "split_factor": applied["split_factor"].to_numpy(),
+            "has_fundamental_data": has_fundamentals,
+        },
+        index=bars.index,
+    )
 
 
-def read_equity_back(data_folder: Path | str, ticker: str, market: str = "usa") -> tuple[pd.DataFrame,
-                                                                                        pd.DataFrame]:
+def read_equity_back(
+    data_folder: Path | str, ticker: str, market: str = "usa"
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The daily bars (dollars) and factor rows of an equity already in the data folder."""
     import zipfile
 
@@ -430,16 +535,22 @@ def read_equity_back(data_folder: Path | str, ticker: str, market: str = "usa") 
         with zf.open(f"{name}.csv") as fh:
             raw = pd.read_csv(fh, header=None, names=["time", "open", "high", "low", "close", "volume"])
     index = pd.DatetimeIndex(pd.to_datetime(raw["time"].str.slice(0, 8), format="%Y%m%d"), name="date")
-    bars = pd.DataFrame({c: raw[c].to_numpy() / writers.PRICE_SCALE for c in ("open", "high", "low", "close")},
-                        index=index)
+    bars = pd.DataFrame(
+        {c: raw[c].to_numpy() / writers.PRICE_SCALE for c in ("open", "high", "low", "close")}, index=index
+    )
     bars["volume"] = raw["volume"].to_numpy(dtype=float)
-    ff = pd.read_csv(base / "factor_files" / f"{name}.csv", header=None,
-                     names=["date", "price_factor", "split_factor", "reference_price"], dtype={"date": str})
+    ff = pd.read_csv(
+        base / "factor_files" / f"{name}.csv",
+        header=None,
+        names=["date", "price_factor", "split_factor", "reference_price"],
+        dtype={"date": str},
+    )
     factors = ff.set_index(pd.DatetimeIndex(pd.to_datetime(ff["date"], format="%Y%m%d"), name="date"))
     return bars, factors.drop(columns="date")
 
 
 # ---------------------------------------------------------------------------------------------- manifest
+
 
 def read_manifest(data_folder: Path | str) -> dict:
     path = Path(data_folder) / MANIFEST
@@ -448,8 +559,10 @@ def read_manifest(data_folder: Path | str) -> dict:
     try:
         data = json.loads(path.read_text())
     except json.JSONDecodeError as exc:
-        raise ValueError(f"{path}:{exc.lineno}: corrupt import manifest ({exc.msg}); delete it and rerun "
-                         "`qclocal data import`") from None
+        raise ValueError(
+            f"{path}:{exc.lineno}: corrupt import manifest ({exc.msg}); delete it and rerun "
+            "`qclocal data import`"
+        ) from None
     for key in ("equity", "index", "rates", "fred"):
         data.setdefault(key, {})
     return data
@@ -468,6 +581,7 @@ def _write_manifest(data_folder: Path, manifest: dict) -> None:
 
 
 # ---------------------------------------------------------------------------------------------- main entry
+
 
 def _progress(items: list[SourceFile], enabled: bool) -> Iterable[SourceFile]:
     if not enabled:
@@ -493,8 +607,12 @@ def _series_frame(sf: SourceFile) -> pd.Series:
     return pd.Series(table["value"].to_numpy(), index=pd.DatetimeIndex(table["date"]), name=sf.name)
 
 
-def import_folder(source: Path | str, data_folder: Path | str, options: ImportOptions | None = None,
-                  echo: Callable[[str], None] | None = None) -> ImportReport:
+def import_folder(
+    source: Path | str,
+    data_folder: Path | str,
+    options: ImportOptions | None = None,
+    echo: Callable[[str], None] | None = None,
+) -> ImportReport:
     """Import every file of `source` into `data_folder`. Files with errors are skipped and reported together
     at the end (DataImportError); everything else is written."""
     options = options or ImportOptions()
@@ -508,7 +626,9 @@ def import_folder(source: Path | str, data_folder: Path | str, options: ImportOp
         files = [f for f in files if f.name in wanted]
         absent = sorted(wanted - {f.name for f in files})
         if absent:
-            report.errors.append(Problem(str(source), None, f"not found in the source folder: {', '.join(absent)}"))
+            report.errors.append(
+                Problem(str(source), None, f"not found in the source folder: {', '.join(absent)}")
+            )
     manifest = read_manifest(data)
     coarse_inputs: dict[str, pd.DataFrame] = {}
     rates: dict[str, pd.Series] = {}
@@ -527,13 +647,23 @@ def import_folder(source: Path | str, data_folder: Path | str, options: ImportOp
         for w in report.warnings:
             echo(str(w))
     if report.errors:
-        raise DataImportError(report.errors, "Fix or delete the rows named above (or remove the file), then rerun "
-                                             f"`qclocal data import --source {source}`.")
+        raise DataImportError(
+            report.errors,
+            "Fix or delete the rows named above (or remove the file), then rerun "
+            f"`qclocal data import --source {source}`.",
+        )
     return report
 
 
-def _import_one(sf: SourceFile, data: Path, options: ImportOptions, report: ImportReport, manifest: dict,
-                coarse_inputs: dict[str, pd.DataFrame], rates: dict[str, pd.Series]) -> None:
+def _import_one(
+    sf: SourceFile,
+    data: Path,
+    options: ImportOptions,
+    report: ImportReport,
+    manifest: dict,
+    coarse_inputs: dict[str, pd.DataFrame],
+    rates: dict[str, pd.Series],
+) -> None:
     if sf.kind in ("ohlcv", "close"):
         equity, warnings = build_equity(sf, options)
         report.warnings.extend(warnings)
@@ -541,9 +671,14 @@ def _import_one(sf: SourceFile, data: Path, options: ImportOptions, report: Impo
         writers.write_equity_bars(data, sf.name, bars)
         writers.write_factor_file(data, sf.name, equity.factors)
         writers.write_map_file(data, sf.name, bars.index[0])
-        manifest["equity"][sf.name] = {"kind": sf.kind, "source": sf.rel, "first": f"{bars.index[0]:%Y-%m-%d}",
-                                       "last": f"{bars.index[-1]:%Y-%m-%d}", "rows": len(bars),
-                                       "factor_rows": len(equity.factors)}
+        manifest["equity"][sf.name] = {
+            "kind": sf.kind,
+            "source": sf.rel,
+            "first": f"{bars.index[0]:%Y-%m-%d}",
+            "last": f"{bars.index[-1]:%Y-%m-%d}",
+            "rows": len(bars),
+            "factor_rows": len(equity.factors),
+        }
         if sf.kind == "ohlcv":
             coarse_inputs[sf.name] = coarse_frame(bars, equity.factors, sf.name not in options.etfs)
     elif sf.kind == "index":
@@ -585,12 +720,21 @@ def _require_rows(frame: pd.DataFrame, sf: SourceFile) -> None:
 
 
 def _span(sf: SourceFile, frame: pd.DataFrame) -> dict:
-    return {"source": sf.rel, "first": f"{frame.index[0]:%Y-%m-%d}", "last": f"{frame.index[-1]:%Y-%m-%d}",
-            "rows": len(frame)}
+    return {
+        "source": sf.rel,
+        "first": f"{frame.index[0]:%Y-%m-%d}",
+        "last": f"{frame.index[-1]:%Y-%m-%d}",
+        "rows": len(frame),
+    }
 
 
-def _write_coarse(data: Path, options: ImportOptions, manifest: dict, coarse_inputs: dict[str, pd.DataFrame],
-                  report: ImportReport) -> int:
+def _write_coarse(
+    data: Path,
+    options: ImportOptions,
+    manifest: dict,
+    coarse_inputs: dict[str, pd.DataFrame],
+    report: ImportReport,
+) -> int:
     """Coarse files from every OHLCV equity in the data folder: this run's, plus earlier runs' (read back)."""
     inputs = dict(coarse_inputs)
     for ticker, entry in sorted(manifest["equity"].items()):
@@ -599,9 +743,15 @@ def _write_coarse(data: Path, options: ImportOptions, manifest: dict, coarse_inp
         try:
             bars, factors = read_equity_back(data, ticker)
         except (FileNotFoundError, KeyError, ValueError) as exc:
-            report.warnings.append(Problem(str(data), None, f"{ticker} is in the import manifest but its files "
-                                                             f"cannot be read ({exc}); left out of coarse files",
-                                           "warning"))
+            report.warnings.append(
+                Problem(
+                    str(data),
+                    None,
+                    f"{ticker} is in the import manifest but its files "
+                    f"cannot be read ({exc}); left out of coarse files",
+                    "warning",
+                )
+            )
             continue
         inputs[ticker] = coarse_frame(bars, factors, ticker not in options.etfs)
     if not inputs:

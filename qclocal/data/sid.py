@@ -17,8 +17,20 @@ from dataclasses import dataclass
 import pandas as pd
 
 # SecurityType enum values (Common/Global.cs).
-SECURITY_TYPES = {"base": 0, "equity": 1, "option": 2, "commodity": 3, "forex": 4, "future": 5, "cfd": 6,
-                  "crypto": 7, "futureoption": 8, "index": 9, "indexoption": 10, "cryptofuture": 11}
+SECURITY_TYPES = {
+    "base": 0,
+    "equity": 1,
+    "option": 2,
+    "commodity": 3,
+    "forex": 4,
+    "future": 5,
+    "cfd": 6,
+    "crypto": 7,
+    "futureoption": 8,
+    "index": 9,
+    "indexoption": 10,
+    "cryptofuture": 11,
+}
 # Market codes (Common/Market.cs); only the ones this project can meet.
 MARKET_CODES = {"usa": 1, "fxcm": 2, "oanda": 3, "cboe": 10, "cme": 23}
 
@@ -68,8 +80,9 @@ def _as_date(value: dt.date | pd.Timestamp | str) -> dt.date:
     return pd.Timestamp(value).date()
 
 
-def encode_sid(symbol: str, first_date: dt.date | pd.Timestamp | str, market: str = "usa",
-               security_type: str = "equity") -> str:
+def encode_sid(
+    symbol: str, first_date: dt.date | pd.Timestamp | str, market: str = "usa", security_type: str = "equity"
+) -> str:
     """SID string for `symbol` first traded on `first_date` (LEAN's `SecurityIdentifier.GenerateEquity`)."""
     symbol = symbol.upper()
     if not symbol or any(c in symbol for c in " |"):

@@ -37,8 +37,9 @@ BAR_COLUMNS = ("open", "high", "low", "close", "volume")
 
 # ---------------------------------------------------------------------------------------------- low level
 
+
 def atomic_write_bytes(path: Path, data: bytes) -> bool:
-    """Write `data` to `path` atomically. Returns False (and writes nothing) when the file already holds it."""
+    """Write `data` to `path` atomically. Returns False (writing nothing) when the file already holds it."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
@@ -78,8 +79,9 @@ def fmt_number(value: float, significant: int = 10) -> str:
     """Positional decimal with at most `significant` significant digits, trailing zeros trimmed."""
     if not np.isfinite(value):
         raise ValueError(f"cannot write non-finite number {value!r}")
-    text = np.format_float_positional(float(value), precision=significant, unique=False, fractional=False,
-                                      trim="-")
+    text = np.format_float_positional(
+        float(value), precision=significant, unique=False, fractional=False, trim="-"
+    )
     return "0" if text in ("-0", "") else text
 
 
@@ -89,7 +91,7 @@ def fmt_numbers(values: pd.Series | np.ndarray | list[float], significant: int =
     if not np.isfinite(arr).all():
         raise ValueError("cannot write non-finite numbers")
     mag = np.abs(arr)
-    if not ((mag == 0) | ((mag >= 1e-4) & (mag < 10.0 ** significant))).all():
+    if not ((mag == 0) | ((mag >= 1e-4) & (mag < 10.0**significant))).all():
         return [fmt_number(v, significant) for v in arr.tolist()]
     spec = f"%.{significant}g"
     return ["0" if v == 0 else spec % v for v in arr.tolist()]
@@ -154,7 +156,9 @@ def _check_dates(index: pd.Index, what: str) -> pd.DatetimeIndex:
     return index
 
 
-def _bar_frame(bars: pd.DataFrame, what: str, *, require_volume: bool, require_positive: bool = True) -> pd.DataFrame:
+def _bar_frame(
+    bars: pd.DataFrame, what: str, *, require_volume: bool, require_positive: bool = True
+) -> pd.DataFrame:
     cols = BAR_COLUMNS if require_volume else BAR_COLUMNS[:4]
     missing = [c for c in cols if c not in bars.columns]
     if missing:
@@ -193,30 +197,42 @@ def _equity_folder(data_folder: Path | str, market: str) -> Path:
 
 # ---------------------------------------------------------------------------------------------- equities
 
-def write_equity_bars(data_folder: Path | str, ticker: str, bars: pd.DataFrame, *, resolution: str = "daily",
-                      market: str = "usa") -> Path:
+
+def write_equity_bars(
+    data_folder: Path | str,
+    ticker: str,
+    bars: pd.DataFrame,
+    *,
+    resolution: str = "daily",
+    market: str = "usa",
+) -> Path:
     """Write `equity/<market>/<resolution>/<ticker>.zip` (one entry `<ticker>.csv`).
 
     bars: indexed by bar start (session date at midnight for daily), columns open, high, low, close, volume,
     prices in dollars as RAW mode must show them. Rows are `yyyyMMdd HH:mm,o,h,l,c,v` with prices x10000.
     """
     if resolution not in ("daily", "hour"):
-        raise ValueError(f"resolution {resolution!r} not supported here: LEAN stores daily and hour bars "
-                         "in one zip per ticker; minute/tick data is one zip per day")
+        raise ValueError(
+            f"resolution {resolution!r} not supported here: LEAN stores daily and hour bars "
+            "in one zip per ticker; minute/tick data is one zip per day"
+        )
     name = _check_ticker(ticker)
     what = f"equity bars for {ticker}"
     frame = _bar_frame(bars, what, require_volume=True)
     times = _time_strings(frame.index, resolution, what)
     cols = [scaled_prices(frame[c]).tolist() for c in ("open", "high", "low", "close")]
     vols = np.rint(frame["volume"].to_numpy()).astype(np.int64).tolist()
-    text = "".join(f"{t},{o},{h},{lo},{c},{v}\n" for t, o, h, lo, c, v in zip(times, *cols, vols, strict=True))
+    text = "".join(
+        f"{t},{o},{h},{lo},{c},{v}\n" for t, o, h, lo, c, v in zip(times, *cols, vols, strict=True)
+    )
     path = _equity_folder(data_folder, market) / resolution / f"{name}.zip"
     atomic_write_bytes(path, zip_bytes(f"{name}.csv", text))
     return path
 
 
-def factor_rows_from_adjusted(close: pd.Series, adj_close: pd.Series, *,
-                              tolerance: float = DEFAULT_FACTOR_TOLERANCE) -> pd.DataFrame:
+def factor_rows_from_adjusted(
+    close: pd.Series, adj_close: pd.Series, *, tolerance: float = DEFAULT_FACTOR_TOLERANCE
+) -> pd.DataFrame:
     """Factor-file rows so that (stored close) x price_factor reproduces `adj_close` on every date.
 
     `close` is the price written to the daily file; it is rounded to 1/10000 here exactly as
@@ -263,8 +279,10 @@ def factor_rows_from_adjusted(close: pd.Series, adj_close: pd.Series, *,
         ends.insert(0, 0)
         values.insert(0, values[0])
     idx = np.asarray(ends)
-    return pd.DataFrame({"price_factor": values, "split_factor": 1.0, "reference_price": stored[idx]},
-                        index=pd.DatetimeIndex(close.index[idx], name="date"))
+    return pd.DataFrame(
+        {"price_factor": values, "split_factor": 1.0, "reference_price": stored[idx]},
+        index=pd.DatetimeIndex(close.index[idx], name="date"),
+    )
 
 
 def factors_for_dates(rows: pd.DataFrame, dates: pd.DatetimeIndex) -> pd.DataFrame:
@@ -279,8 +297,11 @@ def factors_for_dates(rows: pd.DataFrame, dates: pd.DatetimeIndex) -> pd.DataFra
     return pd.DataFrame({"price_factor": pf, "split_factor": sf}, index=dates)
 
 
-def write_factor_file(data_folder: Path | str, ticker: str, rows: pd.DataFrame, *, market: str = "usa") -> Path:
-    """Write `equity/<market>/factor_files/<ticker>.csv`: `yyyyMMdd,price_factor,split_factor,reference_price`.
+def write_factor_file(
+    data_folder: Path | str, ticker: str, rows: pd.DataFrame, *, market: str = "usa"
+) -> Path:
+    """Write `equity/<market>/factor_files/<ticker>.csv`, rows
+    `yyyyMMdd,price_factor,split_factor,reference_price`.
 
     Appends LEAN's terminal row `20501231,1,1,0` when the last row is not dated 2050-12-31.
     """
@@ -296,22 +317,38 @@ def write_factor_file(data_folder: Path | str, ticker: str, rows: pd.DataFrame, 
     if ((frame["price_factor"] <= 0) | (frame["split_factor"] <= 0)).any():
         raise ValueError(f"{what}: factors must be positive (LEAN drops zero-factor rows)")
     if len(frame) == 0 or frame.index[-1] != TERMINAL_DATE:
-        terminal = pd.DataFrame({"price_factor": [1.0], "split_factor": [1.0], "reference_price": [0.0]},
-                                index=pd.DatetimeIndex([TERMINAL_DATE]))
+        terminal = pd.DataFrame(
+            {"price_factor": [1.0], "split_factor": [1.0], "reference_price": [0.0]},
+            index=pd.DatetimeIndex([TERMINAL_DATE]),
+        )
         frame = pd.concat([frame, terminal])
-    lines = [f"{d},{pf},{sf},{ref}" for d, pf, sf, ref in zip(
-        _ymd(pd.DatetimeIndex(frame.index)), fmt_numbers(frame["price_factor"]), fmt_numbers(frame["split_factor"]),
-        fmt_decimals_list(frame["reference_price"], 4), strict=True)]
+    lines = [
+        f"{d},{pf},{sf},{ref}"
+        for d, pf, sf, ref in zip(
+            _ymd(pd.DatetimeIndex(frame.index)),
+            fmt_numbers(frame["price_factor"]),
+            fmt_numbers(frame["split_factor"]),
+            fmt_decimals_list(frame["reference_price"], 4),
+            strict=True,
+        )
+    ]
     path = _equity_folder(data_folder, market) / "factor_files" / f"{name}.csv"
     atomic_write_text(path, "\n".join(lines) + "\n")
     return path
 
 
-def write_map_file(data_folder: Path | str, ticker: str, first_date: dt.date | pd.Timestamp | str,
-                   last_date: dt.date | pd.Timestamp | str | None = None, exchange: str = "Q", *,
-                   market: str = "usa") -> Path:
+def write_map_file(
+    data_folder: Path | str,
+    ticker: str,
+    first_date: dt.date | pd.Timestamp | str,
+    last_date: dt.date | pd.Timestamp | str | None = None,
+    exchange: str = "Q",
+    *,
+    market: str = "usa",
+) -> Path:
     """Write `equity/<market>/map_files/<ticker>.csv`: the first trading date, then the last date (LEAN's
-    2050-12-31 for a listed security). `exchange` is LEAN's primary-exchange code (Q Nasdaq, N NYSE, P Arca)."""
+    2050-12-31 for a listed security). `exchange` is LEAN's primary-exchange code (Q Nasdaq, N NYSE,
+    P Arca)."""
     name = _check_ticker(ticker)
     first = pd.Timestamp(first_date)
     last = TERMINAL_DATE if last_date is None else pd.Timestamp(last_date)
@@ -325,8 +362,15 @@ def write_map_file(data_folder: Path | str, ticker: str, first_date: dt.date | p
 
 # ---------------------------------------------------------------------------------------------- indexes
 
-def write_index_bars(data_folder: Path | str, ticker: str, bars: pd.DataFrame, *, market: str = "usa",
-                     require_positive: bool = True) -> Path:
+
+def write_index_bars(
+    data_folder: Path | str,
+    ticker: str,
+    bars: pd.DataFrame,
+    *,
+    market: str = "usa",
+    require_positive: bool = True,
+) -> Path:
     """Write `index/<market>/daily/<ticker>.zip`: `yyyyMMdd 00:00,o,h,l,c,v`, unscaled (volume 0 if absent).
 
     require_positive=False admits zero or negative values (interest-rate series such as IRX)."""
@@ -348,11 +392,15 @@ COARSE_COLUMNS = ("close", "volume", "price_factor", "split_factor")
 _COARSE_CHUNK_ROWS = 200_000  # rows formatted at a time; bounds memory for decades of a large universe
 
 
-def write_coarse_files(data_folder: Path | str, equities: Mapping[str, pd.DataFrame],
-                       start: dt.date | pd.Timestamp | str | None = None,
-                       end: dt.date | pd.Timestamp | str | None = None, *,
-                       first_dates: Mapping[str, dt.date | pd.Timestamp | str] | None = None,
-                       market: str = "usa") -> list[Path]:
+def write_coarse_files(
+    data_folder: Path | str,
+    equities: Mapping[str, pd.DataFrame],
+    start: dt.date | pd.Timestamp | str | None = None,
+    end: dt.date | pd.Timestamp | str | None = None,
+    *,
+    first_dates: Mapping[str, dt.date | pd.Timestamp | str] | None = None,
+    market: str = "usa",
+) -> list[Path]:
     """Write `equity/<market>/fundamental/coarse/YYYYMMDD.csv` for every date on which any equity has a bar.
 
     equities: ticker -> DataFrame indexed by session date with columns
@@ -362,14 +410,16 @@ def write_coarse_files(data_folder: Path | str, equities: Mapping[str, pd.DataFr
       has_fundamental_data (optional bool, default True; False for ETFs).
     first_dates: the first date of each ticker's map file, which fixes its SID (default: first row).
 
-    Row: `sid,ticker,price,volume,dollar_volume,has_fundamental_data,price_factor,split_factor`, sorted by SID;
-    dollar_volume = close x volume, rounded to whole dollars. The file for D describes D's close; LEAN delivers
-    it at midnight after D.
+    Row: `sid,ticker,price,volume,dollar_volume,has_fundamental_data,price_factor,split_factor`, sorted by
+    SID; dollar_volume = close x volume, rounded to whole dollars. The file for D describes D's close; LEAN
+    delivers it at midnight after D.
     """
     lo = None if start is None else pd.Timestamp(start)
     hi = None if end is None else pd.Timestamp(end)
     prefixes: list[str] = []
-    columns: dict[str, list[np.ndarray]] = {k: [] for k in ("date", "who", "close", "volume", "fund", "pf", "sf")}
+    columns: dict[str, list[np.ndarray]] = {
+        k: [] for k in ("date", "who", "close", "volume", "fund", "pf", "sf")
+    }
     for ticker, frame in equities.items():
         name = _check_ticker(ticker)
         what = f"coarse input for {ticker}"
@@ -396,8 +446,11 @@ def write_coarse_files(data_folder: Path | str, equities: Mapping[str, pd.DataFr
         columns["who"].append(np.full(len(sel), len(prefixes) - 1, dtype=np.int32))
         columns["close"].append(vals["close"].to_numpy())
         columns["volume"].append(np.rint(vals["volume"].to_numpy()).astype(np.int64))
-        fund = sel["has_fundamental_data"].astype(bool).to_numpy() if "has_fundamental_data" in sel.columns \
+        fund = (
+            sel["has_fundamental_data"].astype(bool).to_numpy()
+            if "has_fundamental_data" in sel.columns
             else np.ones(len(sel), dtype=bool)
+        )
         columns["fund"].append(fund)
         columns["pf"].append(vals["price_factor"].to_numpy())
         columns["sf"].append(vals["split_factor"].to_numpy())
@@ -418,7 +471,10 @@ def write_coarse_files(data_folder: Path | str, equities: Mapping[str, pd.DataFr
     first_day = 0
     while first_day < len(day_starts):
         last_day = first_day
-        while last_day + 1 < len(day_starts) and day_ends[last_day + 1] - day_starts[first_day] <= _COARSE_CHUNK_ROWS:
+        while (
+            last_day + 1 < len(day_starts)
+            and day_ends[last_day + 1] - day_starts[first_day] <= _COARSE_CHUNK_ROWS
+        ):
             last_day += 1
         a, b = day_starts[first_day], day_ends[last_day]
         lines = _coarse_lines(prefixes, {k: v[a:b] for k, v in data.items()})
@@ -436,12 +492,23 @@ def _coarse_lines(prefixes: list[str], rows: dict[str, np.ndarray]) -> list[str]
     price = stored_price(rows["close"])
     dollar = np.rint(rows["close"] * rows["volume"]).astype(np.int64)
     fund = np.where(rows["fund"], "True", "False").tolist()
-    return [f"{prefixes[w]}{p},{v},{d},{f},{pf},{sf}\n" for w, p, v, d, f, pf, sf in zip(
-        rows["who"].tolist(), fmt_decimals_list(price, 4), rows["volume"].tolist(), dollar.tolist(), fund,
-        fmt_numbers(rows["pf"]), fmt_numbers(rows["sf"]), strict=True)]
+    return [
+        f"{prefixes[w]}{p},{v},{d},{f},{pf},{sf}\n"
+        for w, p, v, d, f, pf, sf in zip(
+            rows["who"].tolist(),
+            fmt_decimals_list(price, 4),
+            rows["volume"].tolist(),
+            dollar.tolist(),
+            fund,
+            fmt_numbers(rows["pf"]),
+            fmt_numbers(rows["sf"]),
+            strict=True,
+        )
+    ]
 
 
 # ---------------------------------------------------------------------------------------------- rates, FRED
+
 
 def write_interest_rate_file(data_folder: Path | str, rates_percent: pd.Series) -> Path:
     """Write LEAN's risk-free-rate file `alternative/interest-rate/usa/interest-rate.csv`.
@@ -457,15 +524,17 @@ def write_interest_rate_file(data_folder: Path | str, rates_percent: pd.Series) 
     changed = values.ne(values.shift())
     header = str(rates_percent.name or "RATE").upper()
     kept = values[changed]
-    lines = [f"DATE,{header}"] + [f"{d:%Y-%m-%d},{v}" for d, v in zip(kept.index, fmt_decimals_list(kept, 6),
-                                                                       strict=True)]
+    lines = [f"DATE,{header}"] + [
+        f"{d:%Y-%m-%d},{v}" for d, v in zip(kept.index, fmt_decimals_list(kept, 6), strict=True)
+    ]
     path = Path(data_folder) / "alternative" / "interest-rate" / "usa" / "interest-rate.csv"
     atomic_write_text(path, "\n".join(lines) + "\n")
     return path
 
 
-def write_fred_series(data_folder: Path | str, series_id: str, values: pd.Series,
-                      release_lag: int | None = None) -> Path:
+def write_fred_series(
+    data_folder: Path | str, series_id: str, values: pd.Series, release_lag: int | None = None
+) -> Path:
     """Write `alternative/fred/<series_id>.csv` with each value dated by its (approximate) release.
 
     values: indexed by FRED's observation date. release_lag: days from the observation date to publication;
@@ -475,4 +544,3 @@ def write_fred_series(data_folder: Path | str, series_id: str, values: pd.Series
     from qclocal.data import fred
 
     return fred.write_series(data_folder, series_id, values, release_lag)
-

@@ -29,8 +29,10 @@ def _default_downloader() -> Downloader:
     try:
         import yfinance  # type: ignore[import-not-found]
     except ImportError:
-        raise RuntimeError("yfinance is not installed: run `.venv/bin/pip install -e '.[yahoo]'` "
-                           "(or `pip install yfinance`), then rerun `qclocal data import yahoo`") from None
+        raise RuntimeError(
+            "yfinance is not installed: run `.venv/bin/pip install -e '.[yahoo]'` "
+            "(or `pip install yfinance`), then rerun `qclocal data import yahoo`"
+        ) from None
     return yfinance.download
 
 
@@ -70,24 +72,40 @@ def _to_csv(part: pd.DataFrame, kind: str, yahoo_ticker: str) -> pd.DataFrame:
     need = {"ohlcv": list(FIELDS), "index": list(FIELDS[:4]), "rates": ["Close"]}[kind]
     missing = [c for c in need if c not in part.columns]
     if missing:
-        raise ValueError(f"yfinance data for {yahoo_ticker} lacks {missing} (was auto_adjust=False honoured?)")
+        raise ValueError(
+            f"yfinance data for {yahoo_ticker} lacks {missing} (was auto_adjust=False honoured?)"
+        )
     out = part[need].dropna(how="all")
     out = out[~out.index.duplicated(keep="last")].sort_index()
     out.index.name = "Date"
     return out
 
 
-def download(tickers: Sequence[str], start: str | pd.Timestamp, end: str | pd.Timestamp | None,
-             dest: Path | str, *, downloader: Downloader | None = None) -> list[Path]:
-    """Download `tickers` and write Yahoo-style CSVs under `dest` (ohlcv/, index/, rates/). `end` is inclusive.
+def download(
+    tickers: Sequence[str],
+    start: str | pd.Timestamp,
+    end: str | pd.Timestamp | None,
+    dest: Path | str,
+    *,
+    downloader: Downloader | None = None,
+) -> list[Path]:
+    """Download `tickers` and write Yahoo-style CSVs under `dest` (ohlcv/, index/, rates/); `end` inclusive.
     `downloader` defaults to `yfinance.download`; tests pass a recorded response instead."""
     if not tickers:
         raise ValueError("no tickers given: pass --tickers SPY,QQQ,^VIX")
     fetch = downloader or _default_downloader()
     end_exclusive = None if end is None else (pd.Timestamp(end) + pd.Timedelta(days=1)).strftime("%Y-%m-%d")
-    kwargs: dict[str, Any] = dict(start=pd.Timestamp(start).strftime("%Y-%m-%d"), end=end_exclusive,
-                                  interval="1d", auto_adjust=False, actions=False, group_by="ticker",
-                                  progress=False, threads=False, multi_level_index=True)
+    kwargs: dict[str, Any] = dict(
+        start=pd.Timestamp(start).strftime("%Y-%m-%d"),
+        end=end_exclusive,
+        interval="1d",
+        auto_adjust=False,
+        actions=False,
+        group_by="ticker",
+        progress=False,
+        threads=False,
+        multi_level_index=True,
+    )
     wanted = [t.strip().upper() for t in tickers if t.strip()]
     frame = fetch(wanted, **kwargs)
     parts = _per_ticker(frame, wanted)
@@ -105,15 +123,24 @@ def download(tickers: Sequence[str], start: str | pd.Timestamp, end: str | pd.Ti
         writers.atomic_write_text(path, text)
         written.append(path)
     if absent:
-        raise RuntimeError(f"yfinance returned no data for {', '.join(absent)} (offline, or unknown ticker?); "
-                           "check the tickers and the connection, then rerun `qclocal data import yahoo`")
+        raise RuntimeError(
+            f"yfinance returned no data for {', '.join(absent)} (offline, or unknown ticker?); "
+            "check the tickers and the connection, then rerun `qclocal data import yahoo`"
+        )
     return written
 
 
-def import_yahoo(tickers: Sequence[str], start: str | pd.Timestamp, end: str | pd.Timestamp | None,
-                 data_folder: Path | str, csv_folder: Path | str | None = None,
-                 options: importer.ImportOptions | None = None, *, downloader: Downloader | None = None,
-                 echo: Callable[[str], None] | None = None) -> importer.ImportReport:
+def import_yahoo(
+    tickers: Sequence[str],
+    start: str | pd.Timestamp,
+    end: str | pd.Timestamp | None,
+    data_folder: Path | str,
+    csv_folder: Path | str | None = None,
+    options: importer.ImportOptions | None = None,
+    *,
+    downloader: Downloader | None = None,
+    echo: Callable[[str], None] | None = None,
+) -> importer.ImportReport:
     """Download, keep the CSVs (default `<data_folder>/qclocal/yahoo`), and import exactly those tickers."""
     dest = Path(csv_folder) if csv_folder is not None else Path(data_folder) / "qclocal" / "yahoo"
     paths = download(tickers, start, end, dest, downloader=downloader)

@@ -45,7 +45,9 @@ def test_explicit_lag_and_frame_reader(tmp_path: Path):
 
 def test_unknown_series_needs_a_lag(tmp_path: Path):
     with pytest.raises(KeyError, match="--fred-lag MYSERIES=DAYS"):
-        writers.write_fred_series(tmp_path, "MYSERIES", pd.Series([1.0], index=pd.to_datetime(["2020-01-01"])))
+        writers.write_fred_series(
+            tmp_path, "MYSERIES", pd.Series([1.0], index=pd.to_datetime(["2020-01-01"]))
+        )
     assert fred.release_lag("myseries", {"MYSERIES": 3}) == 3
 
 

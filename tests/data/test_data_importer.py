@@ -16,8 +16,20 @@ from qclocal.data.importer import DataImportError, ImportOptions, import_folder
 from qclocal.data.sid import equity_sid
 
 # Ten NYSE sessions (2020-01-20 is Martin Luther King Day).
-SESSIONS = pd.to_datetime(["2020-01-13", "2020-01-14", "2020-01-15", "2020-01-16", "2020-01-17",
-                           "2020-01-21", "2020-01-22", "2020-01-23", "2020-01-24", "2020-01-27"])
+SESSIONS = pd.to_datetime(
+    [
+        "2020-01-13",
+        "2020-01-14",
+        "2020-01-15",
+        "2020-01-16",
+        "2020-01-17",
+        "2020-01-21",
+        "2020-01-22",
+        "2020-01-23",
+        "2020-01-24",
+        "2020-01-27",
+    ]
+)
 
 
 def write_csv(path: Path, text: str) -> Path:
@@ -47,18 +59,26 @@ def source(tmp_path: Path) -> Path:
     closes_x = np.linspace(20.0, 25.0, 10)
     write_csv(src / "ohlcv/XYZ.csv.gz", ohlcv_text(closes_x, np.arange(1, 11) * 900_000, np.ones(10)))
     write_csv(src / "close/ABC.csv", "Date,Close\n2020-01-13,1.0\n")  # shadowed by ohlcv/ABC
-    write_csv(src / "close/SPY.csv", "Date,Close\n" + "".join(
-        f"{d:%Y-%m-%d},{320 + i * 0.123457:.6f}\n" for i, d in enumerate(SESSIONS)))
-    write_csv(src / "index/VIX.csv", "Date,Open,High,Low,Close\n" + "".join(
-        f"{d:%Y-%m-%d},12.5,13.25,12.0,{12.5 + i / 10:.2f}\n" for i, d in enumerate(SESSIONS)))
+    write_csv(
+        src / "close/SPY.csv",
+        "Date,Close\n" + "".join(f"{d:%Y-%m-%d},{320 + i * 0.123457:.6f}\n" for i, d in enumerate(SESSIONS)),
+    )
+    write_csv(
+        src / "index/VIX.csv",
+        "Date,Open,High,Low,Close\n"
+        + "".join(f"{d:%Y-%m-%d},12.5,13.25,12.0,{12.5 + i / 10:.2f}\n" for i, d in enumerate(SESSIONS)),
+    )
     write_csv(src / "rates/IRX.csv", "Date,Close\n2020-01-13,1.5\n2020-01-14,1.5\n2020-01-15,1.525\n")
     write_csv(src / "fred/INDPRO.csv", "date,value\n2019-11-01,109.5\n2019-12-01,.\n2020-01-01,109.9\n")
     return src
 
 
 def snapshot(folder: Path) -> dict[str, tuple[bytes, int]]:
-    return {str(p.relative_to(folder)): (p.read_bytes(), p.stat().st_mtime_ns)
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(folder)): (p.read_bytes(), p.stat().st_mtime_ns)
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 def read_daily(folder: Path, ticker: str, kind: str = "equity") -> list[list[str]]:
@@ -69,8 +89,13 @@ def read_daily(folder: Path, ticker: str, kind: str = "equity") -> list[list[str
 def test_import_writes_every_kind(source: Path, tmp_path: Path):
     data = tmp_path / "data"
     report = import_folder(source, data, ImportOptions(progress=False))
-    assert report.imported == {"ohlcv": ["ABC", "XYZ"], "close": ["SPY"], "index": ["VIX"], "rates": ["IRX"],
-                               "fred": ["INDPRO"]}
+    assert report.imported == {
+        "ohlcv": ["ABC", "XYZ"],
+        "close": ["SPY"],
+        "index": ["VIX"],
+        "rates": ["IRX"],
+        "fred": ["INDPRO"],
+    }
     assert report.errors == [] and report.warnings == []
 
     abc = read_daily(data, "abc")
@@ -93,31 +118,47 @@ def test_import_writes_every_kind(source: Path, tmp_path: Path):
     assert vix[-1] == ["20200127 00:00", "12.5", "13.25", "12", "13.4", "0"]
     irx = read_daily(data, "irx", kind="index")
     assert [r[4] for r in irx] == ["1.5", "1.5", "1.525"]
-    assert (data / "alternative/interest-rate/usa/interest-rate.csv").read_text() == \
-        "DATE,IRX\n2020-01-13,1.5\n2020-01-15,1.525\n"
+    assert (
+        data / "alternative/interest-rate/usa/interest-rate.csv"
+    ).read_text() == "DATE,IRX\n2020-01-13,1.5\n2020-01-15,1.525\n"
 
     indpro = fred.read_fred(data, "INDPRO")
     lag = fred.RELEASE_LAG_DAYS["INDPRO"]
     assert list(indpro.values) == [109.5, 109.9]
-    assert list(indpro.index) == [pd.Timestamp("2019-11-01") + pd.Timedelta(days=lag + 1),
-                                  pd.Timestamp("2020-01-01") + pd.Timedelta(days=lag + 1)]
+    assert list(indpro.index) == [
+        pd.Timestamp("2019-11-01") + pd.Timedelta(days=lag + 1),
+        pd.Timestamp("2020-01-01") + pd.Timedelta(days=lag + 1),
+    ]
 
     coarse = sorted((data / "equity/usa/fundamental/coarse").glob("*.csv"))
     assert [p.name for p in coarse] == [f"{d:%Y%m%d}.csv" for d in SESSIONS]
     first = [r.split(",") for r in coarse[0].read_text().splitlines()]
     assert [r[1] for r in first] == ["ABC", "XYZ"]  # SPY is close-only: no volume, not in the universe
-    assert first[0][:6] == [equity_sid("ABC", "2020-01-13"), "ABC", "100.1235", "1000000", "100123500", "True"]
+    assert first[0][:6] == [
+        equity_sid("ABC", "2020-01-13"),
+        "ABC",
+        "100.1235",
+        "1000000",
+        "100123500",
+        "True",
+    ]
     assert float(first[0][6]) == pytest.approx(0.99 * 100.123456 / 100.1235, rel=1.01e-7)
 
 
 def test_coarse_dollar_volume_ranks(source: Path, tmp_path: Path):
     data = tmp_path / "data"
     import_folder(source, data, ImportOptions(progress=False))
-    frames = {t: pd.read_csv(source / f"ohlcv/{t}.csv{'.gz' if t == 'XYZ' else ''}", parse_dates=["Date"])
-              .set_index("Date") for t in ("ABC", "XYZ")}
+    frames = {
+        t: pd.read_csv(
+            source / f"ohlcv/{t}.csv{'.gz' if t == 'XYZ' else ''}", parse_dates=["Date"]
+        ).set_index("Date")
+        for t in ("ABC", "XYZ")
+    }
     for date in SESSIONS:
-        rows = [r.split(",") for r in (data / f"equity/usa/fundamental/coarse/{date:%Y%m%d}.csv")
-                .read_text().splitlines()]
+        rows = [
+            r.split(",")
+            for r in (data / f"equity/usa/fundamental/coarse/{date:%Y%m%d}.csv").read_text().splitlines()
+        ]
         got = [r[1] for r in sorted(rows, key=lambda r: -int(r[4]))]
         dv = {t: round(f.loc[date, "Close"], 4) * f.loc[date, "Volume"] for t, f in frames.items()}
         assert got == sorted(dv, key=lambda t: -dv[t])
@@ -139,18 +180,31 @@ def test_partial_runs_build_the_same_coarse_files(source: Path, tmp_path: Path):
     assert importer.read_manifest(parts)["equity"].keys() == {"ABC"}
     import_folder(source, parts, ImportOptions(progress=False, tickers=frozenset({"XYZ", "SPY"})))
     coarse = "equity/usa/fundamental/coarse"
-    assert {p.name: p.read_bytes() for p in (full / coarse).iterdir()} == \
-        {p.name: p.read_bytes() for p in (parts / coarse).iterdir()}
+    assert {p.name: p.read_bytes() for p in (full / coarse).iterdir()} == {
+        p.name: p.read_bytes() for p in (parts / coarse).iterdir()
+    }
 
 
 def test_tickers_and_date_window(source: Path, tmp_path: Path):
     data = tmp_path / "data"
-    report = import_folder(source, data, ImportOptions(progress=False, tickers=frozenset({"ABC", "VIX"}),
-                                                       start=pd.Timestamp("2020-01-15"),
-                                                       end=pd.Timestamp("2020-01-22")))
+    report = import_folder(
+        source,
+        data,
+        ImportOptions(
+            progress=False,
+            tickers=frozenset({"ABC", "VIX"}),
+            start=pd.Timestamp("2020-01-15"),
+            end=pd.Timestamp("2020-01-22"),
+        ),
+    )
     assert report.imported["ohlcv"] == ["ABC"] and report.imported["index"] == ["VIX"]
-    assert [r[0][:8] for r in read_daily(data, "abc")] == ["20200115", "20200116", "20200117", "20200121",
-                                                          "20200122"]
+    assert [r[0][:8] for r in read_daily(data, "abc")] == [
+        "20200115",
+        "20200116",
+        "20200117",
+        "20200121",
+        "20200122",
+    ]
     assert (data / "equity/usa/map_files/abc.csv").read_text().startswith("20200115,abc,Q")
     assert not (data / "equity/usa/daily/xyz.zip").exists()
     assert len(list((data / "equity/usa/fundamental/coarse").iterdir())) == 5
@@ -159,6 +213,7 @@ def test_tickers_and_date_window(source: Path, tmp_path: Path):
 
 
 # ---------------------------------------------------------------------------------------------- bad input
+
 
 def bad_source(tmp_path: Path, rel: str, text: str) -> Path:
     src = tmp_path / "bad"
@@ -169,30 +224,62 @@ def bad_source(tmp_path: Path, rel: str, text: str) -> Path:
 HEADER = "Date,Open,High,Low,Close,Adj Close,Volume\n"
 
 
-@pytest.mark.parametrize("rel, text, message", [
-    ("ohlcv/BAD.csv", HEADER + "2020-01-13,1,1,1,1,1,10\n2020-01-14,1,1,1,1,1,10\n2020-01-14,1,1,1,1,1,10\n",
-     "ohlcv/BAD.csv:4: error: duplicate date 2020-01-14 (also on line 3)"),
-    ("ohlcv/BAD.csv", HEADER + "2020-01-13,1,1,1,1,1,10\n2020-01-15,1,1,1,1,1,10\n2020-01-14,1,1,1,1,1,10\n",
-     "ohlcv/BAD.csv:4: error: dates not sorted: 2020-01-14 comes after 2020-01-15 (line 3)"),
-    ("ohlcv/BAD.csv", HEADER + "2020-01-13,1,1,1,1,1,10\n2020-01-14,1,1,0,1,1,10\n",
-     "ohlcv/BAD.csv:3: error: non-positive low 0 on 2020-01-14"),
-    ("ohlcv/BAD.csv", HEADER + "2020-01-13,1,1,1,1,1,10\n2020-01-14,1,1,1,1,-2,10\n",
-     "ohlcv/BAD.csv:3: error: non-positive adj_close -2 on 2020-01-14"),
-    ("ohlcv/BAD.csv", HEADER + "2020-01-13,1,1,1,1,1,-10\n",
-     "ohlcv/BAD.csv:2: error: negative volume -10"),
-    ("ohlcv/BAD.csv", HEADER + "2020-01-13,1,1,1,1,1,10\n2020-01-14,1,abc,1,1,1,10\n",
-     "ohlcv/BAD.csv:3: error: high: 'abc' is not a number"),
-    ("close/BAD.csv", "Date,Close\n2020-01-13,1\n01/14/2020,2\n",
-     "close/BAD.csv:3: error: cannot read date '01/14/2020' (expected YYYY-MM-DD)"),
-    ("ohlcv/BAD.csv", "Date,Open,High,Low,Close,Volume\n2020-01-13,1,1,1,1,10\n",
-     "ohlcv/BAD.csv:1: error: missing column 'Adj Close'; header is Date,Open,High,Low,Close,Volume"),
-    ("index/BAD.csv", "Date,Open,High,Low,Close\n2020-01-13,1,1,1,-1\n",
-     "index/BAD.csv:2: error: non-positive close -1 on 2020-01-13"),
-    ("fred/MYSERIES.csv", "date,value\n2020-01-01,1\n",
-     "fred/MYSERIES.csv: error: no release lag known for FRED series MYSERIES"),
-    ("close/EMPTY.csv", "",
-     "close/EMPTY.csv:1: error: empty file"),
-])
+@pytest.mark.parametrize(
+    "rel, text, message",
+    [
+        (
+            "ohlcv/BAD.csv",
+            HEADER + "2020-01-13,1,1,1,1,1,10\n2020-01-14,1,1,1,1,1,10\n2020-01-14,1,1,1,1,1,10\n",
+            "ohlcv/BAD.csv:4: error: duplicate date 2020-01-14 (also on line 3)",
+        ),
+        (
+            "ohlcv/BAD.csv",
+            HEADER + "2020-01-13,1,1,1,1,1,10\n2020-01-15,1,1,1,1,1,10\n2020-01-14,1,1,1,1,1,10\n",
+            "ohlcv/BAD.csv:4: error: dates not sorted: 2020-01-14 comes after 2020-01-15 (line 3)",
+        ),
+        (
+            "ohlcv/BAD.csv",
+            HEADER + "2020-01-13,1,1,1,1,1,10\n2020-01-14,1,1,0,1,1,10\n",
+            "ohlcv/BAD.csv:3: error: non-positive Low 0 on 2020-01-14",
+        ),
+        (
+            "ohlcv/BAD.csv",
+            HEADER + "2020-01-13,1,1,1,1,1,10\n2020-01-14,1,1,1,1,-2,10\n",
+            "ohlcv/BAD.csv:3: error: non-positive Adj Close -2 on 2020-01-14",
+        ),
+        (
+            "ohlcv/BAD.csv",
+            HEADER + "2020-01-13,1,1,1,1,1,-10\n",
+            "ohlcv/BAD.csv:2: error: negative Volume -10",
+        ),
+        (
+            "ohlcv/BAD.csv",
+            HEADER + "2020-01-13,1,1,1,1,1,10\n2020-01-14,1,abc,1,1,1,10\n",
+            "ohlcv/BAD.csv:3: error: High: 'abc' is not a number",
+        ),
+        (
+            "close/BAD.csv",
+            "Date,Close\n2020-01-13,1\n01/14/2020,2\n",
+            "close/BAD.csv:3: error: cannot read date '01/14/2020' (expected YYYY-MM-DD)",
+        ),
+        (
+            "ohlcv/BAD.csv",
+            "Date,Open,High,Low,Close,Volume\n2020-01-13,1,1,1,1,10\n",
+            "ohlcv/BAD.csv:1: error: missing column 'Adj Close'; header is Date,Open,High,Low,Close,Volume",
+        ),
+        (
+            "index/BAD.csv",
+            "Date,Open,High,Low,Close\n2020-01-13,1,1,1,-1\n",
+            "index/BAD.csv:2: error: non-positive Close -1 on 2020-01-13",
+        ),
+        (
+            "fred/MYSERIES.csv",
+            "date,value\n2020-01-01,1\n",
+            "fred/MYSERIES.csv: error: no release lag known for FRED series MYSERIES",
+        ),
+        ("close/EMPTY.csv", "", "close/EMPTY.csv:1: error: empty file"),
+    ],
+)
 def test_bad_input_is_an_error_naming_file_and_line(tmp_path: Path, rel: str, text: str, message: str):
     src = bad_source(tmp_path, rel, text)
     write_csv(src / "close/GOOD.csv", "Date,Close\n2020-01-13,5\n2020-01-14,5.5\n")
@@ -206,14 +293,24 @@ def test_bad_input_is_an_error_naming_file_and_line(tmp_path: Path, rel: str, te
     assert not (data / "equity/usa/daily/bad.zip").exists()
 
 
-@pytest.mark.parametrize("text, message", [
-    (HEADER + "2020-01-13,1,1,1,1,1,10\n2020-01-14,null,null,null,null,null,null\n2020-01-15,1,1,1,1,1,10\n",
-     "ohlcv/W.csv:3: warning: 1 row(s) with missing values skipped (lines 3)"),
-    (HEADER + "2020-01-13,1,1,1,1,1,10\n2020-01-18,1,1,1,1,1,10\n2020-01-21,1,1,1,1,1,10\n",
-     "ohlcv/W.csv:3: warning: 1 row(s) on dates that are not XNYS sessions skipped (lines 3)"),
-    (HEADER + "2020-01-02,1,1,1,1,1,10\n2020-01-27,1,1,1,1,1,10\n",
-     "ohlcv/W.csv:3: warning: gap of 15 sessions between 2020-01-02 and 2020-01-27"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        (
+            HEADER
+            + "2020-01-13,1,1,1,1,1,10\n2020-01-14,null,null,null,null,null,null\n2020-01-15,1,1,1,1,1,10\n",
+            "ohlcv/W.csv:3: warning: 1 row(s) with missing values skipped (lines 3)",
+        ),
+        (
+            HEADER + "2020-01-13,1,1,1,1,1,10\n2020-01-18,1,1,1,1,1,10\n2020-01-21,1,1,1,1,1,10\n",
+            "ohlcv/W.csv:3: warning: 1 row(s) on dates that are not XNYS sessions skipped (lines 3)",
+        ),
+        (
+            HEADER + "2020-01-02,1,1,1,1,1,10\n2020-01-27,1,1,1,1,1,10\n",
+            "ohlcv/W.csv:3: warning: gap of 15 sessions between 2020-01-02 and 2020-01-27",
+        ),
+    ],
+)
 def test_suspicious_rows_are_warnings_or_strict_errors(tmp_path: Path, text: str, message: str):
     src = bad_source(tmp_path, "ohlcv/W.csv", text)
     report = import_folder(src, tmp_path / "data", ImportOptions(progress=False))
@@ -225,8 +322,9 @@ def test_suspicious_rows_are_warnings_or_strict_errors(tmp_path: Path, text: str
 
 def test_fred_lag_option_admits_unknown_series(tmp_path: Path):
     src = bad_source(tmp_path, "fred/observation_style.csv", "observation_date,MYSERIES\n2020-01-01,4\n")
-    report = import_folder(src, tmp_path / "data", ImportOptions(progress=False,
-                                                                fred_lags={"OBSERVATION_STYLE": 3}))
+    report = import_folder(
+        src, tmp_path / "data", ImportOptions(progress=False, fred_lags={"OBSERVATION_STYLE": 3})
+    )
     assert report.imported["fred"] == ["OBSERVATION_STYLE"]
     assert (tmp_path / "data/alternative/fred/observation_style.csv").read_text() == "20200104,4,20200101\n"
 

@@ -17,9 +17,9 @@ from qclocal.data.importer import ImportOptions, import_folder
 
 pytestmark = pytest.mark.realdata
 
-ETFS = ["QQQ", "TLT", "SHY"]            # OHLCV with dividends
+ETFS = ["QQQ", "TLT", "SHY"]  # OHLCV with dividends
 STOCKS = ["AAPL", "MSFT", "JPM", "XOM"]
-CLOSE_ONLY = ["SPY"]                    # close/ only: adjusted close, volume 0
+CLOSE_ONLY = ["SPY"]  # close/ only: adjusted close, volume 0
 EQUITIES = ETFS + STOCKS + CLOSE_ONLY
 START, END = pd.Timestamp("2012-01-03"), pd.Timestamp("2020-12-10")
 
@@ -27,8 +27,11 @@ START, END = pd.Timestamp("2012-01-03"), pd.Timestamp("2020-12-10")
 @pytest.fixture(scope="module")
 def imported(market_data: Path, tmp_path_factory) -> Path:
     data = tmp_path_factory.mktemp("realdata") / "data"
-    import_folder(market_data, data, ImportOptions(progress=False, tickers=frozenset(
-        EQUITIES + ["VIX", "IRX", "INDPRO", "UNRATE"])))
+    import_folder(
+        market_data,
+        data,
+        ImportOptions(progress=False, tickers=frozenset(EQUITIES + ["VIX", "IRX", "INDPRO", "UNRATE"])),
+    )
     return data
 
 
@@ -62,8 +65,9 @@ def buy_and_hold(mode_name: str):
             self.set_end_date(END.year, END.month, END.day)
             self.set_cash(10_000_000)
             self.set_benchmark(lambda t: 0)
-            self.symbols = {t: self.add_equity(t, Resolution.DAILY, data_normalization_mode=mode).symbol
-                            for t in EQUITIES}
+            self.symbols = {
+                t: self.add_equity(t, Resolution.DAILY, data_normalization_mode=mode).symbol for t in EQUITIES
+            }
             self.rows: list[tuple] = []
 
         def on_data(self, data):
@@ -73,8 +77,15 @@ def buy_and_hold(mode_name: str):
             for ticker, symbol in self.symbols.items():
                 bar = data.bars.get(symbol)
                 holding = self.portfolio[symbol]
-                self.rows.append((ticker, self.time, bar.close if bar is not None else np.nan,
-                                  holding.quantity, holding.holdings_value))
+                self.rows.append(
+                    (
+                        ticker,
+                        self.time,
+                        bar.close if bar is not None else np.nan,
+                        holding.quantity,
+                        holding.holdings_value,
+                    )
+                )
             self.rows.append(("TPV", self.time, np.nan, 0.0, self.portfolio.total_portfolio_value))
 
     return BuyAndHold
@@ -122,8 +133,9 @@ def test_raw_mode_shows_the_file_prices(runs, market_data: Path, ticker: str):
     close = src["Close"].reindex(pd.DatetimeIndex(rows.index).normalize()).to_numpy()
     np.testing.assert_array_equal(rows["close"].to_numpy(), np.round(close * 10000) / 10000)
     held = rows[rows["quantity"] > 0]
-    np.testing.assert_allclose(held["value"].to_numpy(), held["quantity"].to_numpy() * held["close"].to_numpy(),
-                               rtol=1e-12)
+    np.testing.assert_allclose(
+        held["value"].to_numpy(), held["quantity"].to_numpy() * held["close"].to_numpy(), rtol=1e-12
+    )
 
 
 def test_portfolio_value_moves_only_with_holdings(runs):
@@ -131,8 +143,9 @@ def test_portfolio_value_moves_only_with_holdings(runs):
     tpv = frame[frame["ticker"] == "TPV"].set_index("time")["value"]
     holdings = frame[frame["ticker"] != "TPV"].groupby("time")["value"].sum()
     after_buy = holdings.index[holdings > 0][1:]
-    np.testing.assert_allclose(tpv.loc[after_buy].diff().dropna(), holdings.loc[after_buy].diff().dropna(),
-                               rtol=0, atol=1e-6)
+    np.testing.assert_allclose(
+        tpv.loc[after_buy].diff().dropna(), holdings.loc[after_buy].diff().dropna(), rtol=0, atol=1e-6
+    )
 
 
 def test_coarse_files_rank_dollar_volume_exactly(imported: Path, market_data: Path):
@@ -144,7 +157,11 @@ def test_coarse_files_rank_dollar_volume_exactly(imported: Path, market_data: Pa
     for path in files[::50]:
         day = pd.Timestamp(path.stem)
         rows = [r.split(",") for r in path.read_text().splitlines()]
-        dv = {t: round(f.loc[day, "Close"], 4) * f.loc[day, "Volume"] for t, f in frames.items() if day in f.index}
+        dv = {
+            t: round(f.loc[day, "Close"], 4) * f.loc[day, "Volume"]
+            for t, f in frames.items()
+            if day in f.index
+        }
         assert [r[1] for r in sorted(rows, key=lambda r: -int(r[4]))] == sorted(dv, key=lambda t: -dv[t])
         for r in rows:
             f = frames[r[1]].loc[day]
@@ -245,8 +262,13 @@ def test_universe_selection_by_dollar_volume(imported: Path, market_data: Path, 
         def select(self, coarse):
             rows = [c for c in coarse if c.price > 50]
             top = sorted(rows, key=lambda c: c.dollar_volume, reverse=True)[:2]
-            self.picks.append((pd.Timestamp(self.time), sorted(c.symbol.value for c in top),
-                               {c.symbol.value: c.adjusted_price for c in coarse}))
+            self.picks.append(
+                (
+                    pd.Timestamp(self.time),
+                    sorted(c.symbol.value for c in top),
+                    {c.symbol.value: c.adjusted_price for c in coarse},
+                )
+            )
             return [c.symbol for c in top]
 
     from qclocal.algorithm_imports import installed
@@ -261,8 +283,11 @@ def test_universe_selection_by_dollar_volume(imported: Path, market_data: Path, 
     assert [t for t, _, _ in algorithm.picks] == [d + pd.Timedelta(days=1) for d in sessions]
     for time, picked, adjusted in algorithm.picks:
         day = time - pd.Timedelta(days=1)  # the file for D arrives at midnight after D
-        dv = {t: round(f.loc[day, "Close"], 4) * f.loc[day, "Volume"] for t, f in frames.items()
-              if round(f.loc[day, "Close"], 4) > 50}
+        dv = {
+            t: round(f.loc[day, "Close"], 4) * f.loc[day, "Volume"]
+            for t, f in frames.items()
+            if round(f.loc[day, "Close"], 4) > 50
+        }
         assert picked == sorted(sorted(dv, key=lambda t: -dv[t])[:2])
         for t, price in adjusted.items():
             assert price == pytest.approx(frames[t].loc[day, "Adj Close"], rel=1.01e-7)

@@ -19,7 +19,11 @@ def test_known_sids():
     assert equity_sid("GOOG", "2004-08-19") == "GOOG T1AZ164W5VTX"
     decoded = decode_sid("IWM RV0PWMLXVHPH")
     assert (decoded.symbol, decoded.first_date, decoded.market, decoded.security_type) == (
-        "IWM", dt.date(2000, 5, 26), "usa", "equity")
+        "IWM",
+        dt.date(2000, 5, 26),
+        "usa",
+        "equity",
+    )
 
 
 def test_index_sid_differs_in_type_digit():
@@ -59,8 +63,10 @@ def test_base36_round_trip(value: int):
     assert decode_base36(text) == value
 
 
-@given(st.dates(min_value=dt.date(1900, 1, 1), max_value=dt.date(2100, 12, 31)),
-       st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZ.", min_size=1, max_size=8))
+@given(
+    st.dates(min_value=dt.date(1900, 1, 1), max_value=dt.date(2100, 12, 31)),
+    st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZ.", min_size=1, max_size=8),
+)
 def test_sid_round_trip(first: dt.date, symbol: str):
     parsed = decode_sid(equity_sid(symbol, first))
     assert (parsed.symbol, parsed.first_date) == (symbol, first)

@@ -22,16 +22,31 @@ def recorded_download(tickers: list[str], **kwargs: Any) -> pd.DataFrame:
     tickers with column levels (Ticker, Price), rows the union of dates, NaN where a ticker has no row).
     The numbers are typed in: SPY's and VIX's early-2020 prices, four sessions."""
     recorded_download.calls.append((list(tickers), kwargs))
-    idx = pd.DatetimeIndex(pd.to_datetime(["2020-01-02", "2020-01-03", "2020-01-06", "2020-01-07"]), name="Date")
-    spy = pd.DataFrame({"Open": [323.540009, 321.160004, 320.489990, 323.019989],
-                        "High": [324.890015, 323.640015, 323.730011, 323.540009],
-                        "Low": [322.529999, 321.100006, 320.359985, 322.239990],
-                        "Close": [324.869995, 322.410004, 323.640015, 322.730011],
-                        "Adj Close": [302.208374, 299.920166, 301.064392, 300.217957],
-                        "Volume": [59151200, 77709700, 55653900, 40496400]}, index=idx)
-    vix = pd.DataFrame({"Open": [13.46, 15.01, 15.45, np.nan], "High": [13.72, 16.20, 16.39, np.nan],
-                        "Low": [12.42, 13.13, 13.54, np.nan], "Close": [12.47, 14.02, 13.85, np.nan],
-                        "Adj Close": [12.47, 14.02, 13.85, np.nan], "Volume": [0, 0, 0, np.nan]}, index=idx)
+    idx = pd.DatetimeIndex(
+        pd.to_datetime(["2020-01-02", "2020-01-03", "2020-01-06", "2020-01-07"]), name="Date"
+    )
+    spy = pd.DataFrame(
+        {
+            "Open": [323.540009, 321.160004, 320.489990, 323.019989],
+            "High": [324.890015, 323.640015, 323.730011, 323.540009],
+            "Low": [322.529999, 321.100006, 320.359985, 322.239990],
+            "Close": [324.869995, 322.410004, 323.640015, 322.730011],
+            "Adj Close": [302.208374, 299.920166, 301.064392, 300.217957],
+            "Volume": [59151200, 77709700, 55653900, 40496400],
+        },
+        index=idx,
+    )
+    vix = pd.DataFrame(
+        {
+            "Open": [13.46, 15.01, 15.45, np.nan],
+            "High": [13.72, 16.20, 16.39, np.nan],
+            "Low": [12.42, 13.13, 13.54, np.nan],
+            "Close": [12.47, 14.02, 13.85, np.nan],
+            "Adj Close": [12.47, 14.02, 13.85, np.nan],
+            "Volume": [0, 0, 0, np.nan],
+        },
+        index=idx,
+    )
     parts = {"SPY": spy, "^VIX": vix}
     return pd.concat([parts[t] for t in tickers], axis=1, keys=tickers, names=["Ticker", "Price"])
 
@@ -42,9 +57,15 @@ recorded_download.calls = []  # type: ignore[attr-defined]
 def test_yahoo_import_offline(tmp_path: Path):
     recorded_download.calls.clear()
     data = tmp_path / "data"
-    report = yahoo.import_yahoo(["spy", "^VIX"], "2020-01-02", "2020-01-07", data,
-                                options=importer.ImportOptions(progress=False), downloader=recorded_download)
-    (tickers, kwargs), = recorded_download.calls
+    report = yahoo.import_yahoo(
+        ["spy", "^VIX"],
+        "2020-01-02",
+        "2020-01-07",
+        data,
+        options=importer.ImportOptions(progress=False),
+        downloader=recorded_download,
+    )
+    ((tickers, kwargs),) = recorded_download.calls
     assert tickers == ["SPY", "^VIX"]
     assert kwargs["auto_adjust"] is False and kwargs["group_by"] == "ticker"
     assert (kwargs["start"], kwargs["end"]) == ("2020-01-02", "2020-01-08")  # yfinance's end is exclusive
@@ -78,6 +99,7 @@ def test_yahoo_symbol_mapping():
 
 # ---------------------------------------------------------------------------------------------- CLI
 
+
 @pytest.fixture
 def source(tmp_path: Path) -> Path:
     src = tmp_path / "src"
@@ -88,13 +110,27 @@ def source(tmp_path: Path) -> Path:
 
 def test_cli_import_csv(source: Path, tmp_path: Path):
     data = tmp_path / "data"
-    result = CliRunner().invoke(data_group, ["import", "--source", str(source), "--data-folder", str(data),
-                                             "--quiet"])
+    result = CliRunner().invoke(
+        data_group, ["import", "--source", str(source), "--data-folder", str(data), "--quiet"]
+    )
     assert result.exit_code == 0, result.output
     assert "imported 1 close" in result.output
     assert (data / "equity/usa/daily/spy.zip").is_file()
-    result = CliRunner().invoke(data_group, ["import", "csv", str(source), "--data-folder", str(data), "--quiet",
-                                             "--tickers", "spy", "--start", "2020-01-03"])
+    result = CliRunner().invoke(
+        data_group,
+        [
+            "import",
+            "csv",
+            str(source),
+            "--data-folder",
+            str(data),
+            "--quiet",
+            "--tickers",
+            "spy",
+            "--start",
+            "2020-01-03",
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert (data / "equity/usa/map_files/spy.csv").read_text().startswith("20200103,spy")
 
@@ -102,8 +138,9 @@ def test_cli_import_csv(source: Path, tmp_path: Path):
 def test_cli_errors(source: Path, tmp_path: Path):
     (source / "close/BAD.csv").write_text("Date,Close\n2020-01-03,1\n2020-01-02,1\n")
     runner = CliRunner()
-    result = runner.invoke(data_group, ["import", "--source", str(source), "--data-folder", str(tmp_path / "d"),
-                                        "--quiet"])
+    result = runner.invoke(
+        data_group, ["import", "--source", str(source), "--data-folder", str(tmp_path / "d"), "--quiet"]
+    )
     assert result.exit_code == 1
     assert "close/BAD.csv:3: error: dates not sorted" in result.output
     result = runner.invoke(data_group, ["import"])
@@ -121,8 +158,20 @@ def test_cli_generate_calls_the_synthetic_generator(tmp_path: Path, monkeypatch)
 
     calls = []
     monkeypatch.setattr(synthetic, "generate", lambda *a, **k: calls.append((a, k)) or {})
-    result = CliRunner().invoke(data_group, ["generate", "mag7", "--data-folder", str(tmp_path), "--seed", "3",
-                                             "--start", "2015-01-01", "--quiet"])
+    result = CliRunner().invoke(
+        data_group,
+        [
+            "generate",
+            "mag7",
+            "--data-folder",
+            str(tmp_path),
+            "--seed",
+            "3",
+            "--start",
+            "2015-01-01",
+            "--quiet",
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert calls == [(("mag7", tmp_path), {"seed": 3, "start": "2015-01-01", "progress": False})]
 
@@ -139,6 +188,7 @@ def test_default_data_folder_follows_lean_json(tmp_path: Path, monkeypatch):
 
 
 # ---------------------------------------------------------------------------------------------- calendars
+
 
 def test_sessions_have_holidays_and_early_closes():
     s = calendars.sessions("2020-11-25", "2020-12-01")
@@ -157,7 +207,8 @@ def test_calendar_agrees_with_lean_market_hours(lean_data: Path):
     import json
 
     entry = json.loads((lean_data / "market-hours/market-hours-database.json").read_text())["entries"][
-        "Equity-usa-[*]"]
+        "Equity-usa-[*]"
+    ]
     holidays = {pd.Timestamp(h) for h in entry["holidays"]}
     early = {pd.Timestamp(d): v for d, v in entry["earlyCloses"].items()}
     s = calendars.sessions("2005-01-01", "2020-12-31")
