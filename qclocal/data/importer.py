@@ -384,12 +384,20 @@ def load_prices(
     check_sessions: bool = True,
 ) -> _Loaded:
     """Read and validate one price file. Errors (unsorted or duplicate dates, unreadable values, prices <= 0)
-    raise FileProblem; missing values, dates that are not sessions and long gaps are warnings."""
+    raise FileProblem; missing values, dates that are not sessions and long gaps are warnings. Text where a
+    number belongs, sorting and duplicates are checked in the whole file, the rest inside --start/--end."""
     table, missing = _read_values(sf, {"date": ("date",), **value_cols})
     if len(table) == 0:
         raise FileProblem(Problem(sf.rel, 2, "no data rows"))
     table = _parse_dates(table, sf)
     _check_order(table, sf)
+    # Everything but ordering is checked inside the --start/--end window only.
+    inside = np.ones(len(table), dtype=bool)
+    if options.start is not None:
+        inside &= (table["date"] >= options.start).to_numpy()
+    if options.end is not None:
+        inside &= (table["date"] <= options.end).to_numpy()
+    table, missing = table[inside].reset_index(drop=True), missing[inside].reset_index(drop=True)
     warnings: list[Problem] = []
     if missing.any():
         first = int(table.loc[missing, "line"].iat[0])
@@ -421,10 +429,6 @@ def load_prices(
             )
     if len(table) and check_sessions:
         table = _check_sessions(table, sf, options, warnings)
-    if options.start is not None:
-        table = table[table["date"] >= options.start]
-    if options.end is not None:
-        table = table[table["date"] <= options.end]
     frame = table.set_index(pd.DatetimeIndex(table["date"], name="date")).drop(columns="date")
     return _Loaded(frame, warnings)
 

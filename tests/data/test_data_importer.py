@@ -320,6 +320,23 @@ def test_suspicious_rows_are_warnings_or_strict_errors(tmp_path: Path, text: str
         import_folder(src, tmp_path / "strict", ImportOptions(progress=False, strict=True))
 
 
+def test_warnings_only_inside_the_date_window(tmp_path: Path):
+    text = HEADER + "2020-01-02,1,1,1,1,1,10\n2020-01-27,null,1,1,1,1,10\n2020-01-28,1,1,0,1,1,10\n"
+    text += "2020-01-29,2,2,2,2,2,10\n"
+    src = bad_source(tmp_path, "ohlcv/W.csv", text)
+    report = import_folder(
+        src, tmp_path / "data", ImportOptions(progress=False, start=pd.Timestamp("2020-01-29"))
+    )
+    assert report.warnings == [] and [r[0] for r in read_daily(tmp_path / "data", "w")] == ["20200129 00:00"]
+    unsorted = bad_source(
+        tmp_path, "ohlcv/U.csv", HEADER + "2020-01-03,1,1,1,1,1,1\n2020-01-02,1,1,1,1,1,1\n"
+    )
+    with pytest.raises(DataImportError, match="U.csv:3: error: dates not sorted"):
+        import_folder(
+            unsorted, tmp_path / "d2", ImportOptions(progress=False, start=pd.Timestamp("2020-02-01"))
+        )
+
+
 def test_fred_lag_option_admits_unknown_series(tmp_path: Path):
     src = bad_source(tmp_path, "fred/observation_style.csv", "observation_date,MYSERIES\n2020-01-01,4\n")
     report = import_folder(
