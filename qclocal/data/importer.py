@@ -21,7 +21,7 @@ import gzip
 import json
 import re
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -376,7 +376,7 @@ def _warn(warnings: list[Problem], sf: SourceFile, line: int | None, message: st
 
 def load_prices(
     sf: SourceFile,
-    value_cols: dict[str, tuple[str, ...]],
+    value_cols: Mapping[str, tuple[str, ...]],
     options: ImportOptions,
     *,
     positive: Iterable[str],
