@@ -69,3 +69,18 @@ def test_performance_statistics():
     assert stats["turnover"] == pytest.approx(0.3)
     with pytest.raises(ValueError, match="two positive"):
         performance(pd.Series([100.0], index=days[:1]))
+
+
+def test_plots_return_figures():
+    from matplotlib.figure import Figure
+    from models.mag7_lstm.plots import plot_equity, plot_ic, plot_weights
+
+    days = pd.bdate_range("2020-01-01", periods=30)
+    equity = pd.Series(np.linspace(100, 120, 30), index=days)
+    weights = pd.DataFrame({"A": 0.4, "B": 0.3, "BIL": 0.0}, index=days)
+    ic = pd.Series(np.linspace(-0.2, 0.3, 5), index=days[::6])
+    figures = [plot_equity({"lstm": equity, "qqq": equity * 1.1}), plot_ic(ic), plot_ic({"a": ic, "b": -ic}),
+               plot_weights(weights)]
+    assert all(isinstance(f, Figure) for f in figures)
+    assert len(figures[0].axes[0].lines) == 2 and figures[0].axes[0].get_yscale() == "log"
+    assert len(figures[3].axes[0].collections) == 2  # BIL (never held) is left out
