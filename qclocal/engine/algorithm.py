@@ -259,6 +259,7 @@ class QCAlgorithm:
             sub = Subscription(symbol, kind, resolution, hours, fill_forward, extended_hours, normalization,
                                data_type=data_type, custom_type=custom_type)
             security.subscriptions.append(sub)
+        security.quote_currency = self.portfolio.cash_book["USD"]
         if require_data and not self._initializing:
             self._check_data_exists(security)
         self.securities[symbol] = security
@@ -519,6 +520,8 @@ class QCAlgorithm:
         else:
             frame = pd.DataFrame(stream.values[sl], index=times,
                                  columns=["open", "high", "low", "close", "volume"])
+            if stream.close_only:
+                frame["volume"] = np.nan  # unknown, never zero: the ticker was imported from a close-only file
         frame.index = pd.MultiIndex.from_arrays([[security.symbol] * len(frame), frame.index],
                                                 names=["symbol", "time"])
         return frame

@@ -28,5 +28,5 @@ class Fred(BaseData):
         if not path.is_file():
             raise FileNotFoundError(
                 f"no FRED data for {ticker.upper()}: {path} does not exist. Create it with "
-                f"`qclocal data import --fred <folder>` or `qclocal data generate sectors`.")
+                f"`qclocal data import --source <folder> --tickers {ticker.upper()}` or `qclocal data generate sectors`.")
         return fred.read_fred(data_folder, ticker)

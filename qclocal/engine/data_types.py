@@ -64,6 +64,25 @@ class TradeBar:
                 f" v={self.volume}{' ff' if self.is_fill_forward else ''})")
 
 
+class CloseOnlyTradeBar(TradeBar):
+    """A bar from a close-only import: open = high = low = close, and no volume at all."""
+
+    __slots__ = ()
+
+    @property  # type: ignore[override]
+    def volume(self) -> float:
+        raise ValueError(f"{self.symbol}: volume is unknown; its data was imported from a close-only file "
+                         f"(Date,Close). Import an OHLCV file: `qclocal data import --source <folder> --tickers "
+                         f"{self.symbol}`")
+
+    @volume.setter
+    def volume(self, value: float) -> None:
+        pass
+
+    def __repr__(self) -> str:
+        return f"TradeBar({self.symbol} {self.end_time} close={self.close} (close-only))"
+
+
 class Bar:
     __slots__ = ("open", "high", "low", "close")
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +54,8 @@ class Stream:
     fill_forward: np.ndarray      # bool
     pos: int = 0
     factor: np.ndarray = field(default_factory=lambda: np.ones(0))  # price scale applied to each row
+    dividend: np.ndarray | None = None   # cash per share paid when the row is delivered (RAW modes)
+    close_only: bool = False             # imported from a close-only file: no real open/high/low/volume
 
     def __len__(self) -> int:
         return len(self.end_ns)
@@ -142,15 +145,51 @@ def load_stream(sub: Subscription, data_folder: Path, start: datetime, end: date
                 values[:, 4] /= factor
             else:
                 values[:, [0, 1, 2, 3, 5, 6, 7, 8]] *= factor[:, None]
+    dividend = np.zeros(len(values))
+    if sub.kind == "equity" and sub.normalization.key in ("raw", "split_adjusted") and len(values):
+        dividend = _dividends(lean_format.read_factor_file(data_folder, sub.ticker), begin)
     fill = np.zeros(len(values), dtype=bool)
     if sub.fill_forward and len(values):
+        n_real = len(values)
         begin, finish, values, fill, factor = _fill_forward(sub, begin, finish, values, factor, end)
+        full = np.zeros(len(values))
+        full[~fill] = dividend[:n_real]
+        dividend = full
     begin = _to_algorithm_tz(pd.DatetimeIndex(begin), sub.hours.time_zone)
     finish = _to_algorithm_tz(pd.DatetimeIndex(finish), sub.hours.time_zone)
     end_ns = finish.asi8
     window = (end_ns > pd.Timestamp(start).value) & (end_ns <= pd.Timestamp(end).value)
     return Stream(sub, end_ns[window], begin.to_numpy()[window], values[window], fill[window],
-                  factor=factor[window])
+                  factor=factor[window], dividend=dividend[window],
+                  close_only=sub.kind == "equity" and sub.ticker.upper() in _close_only(str(data_folder)))
+
+
+@lru_cache(maxsize=16)
+def _close_only(data_folder: str) -> frozenset[str]:
+    from qclocal.data.importer import close_only_tickers
+
+    try:
+        return frozenset(t.upper() for t in close_only_tickers(data_folder))
+    except (FileNotFoundError, KeyError, ValueError):
+        return frozenset()
+
+
+def _dividends(factors: lean_format.FactorFile, bar_starts: pd.DatetimeIndex) -> np.ndarray:
+    """LEAN's dividends from a factor file: row i (date D) pays reference_i x (1 - pf_i / pf_next), rounded to
+    cents, on the first bar after D (the ex-date). Zero where nothing is paid."""
+    out = np.zeros(len(bar_starts))
+    if len(factors.dates) < 2:
+        return out
+    days = bar_starts.normalize().to_numpy().astype("datetime64[D]")
+    for i in range(len(factors.dates) - 1):
+        ratio = factors.price_factor[i] / factors.price_factor[i + 1]
+        amount = round(float(factors.reference_price[i]) * (1 - ratio), 2)
+        if amount == 0:
+            continue
+        pos = int(np.searchsorted(days, factors.dates[i], side="right"))
+        if pos < len(out):
+            out[pos] += amount
+    return out
 
 
 def _fill_forward(sub: Subscription, begin: pd.DatetimeIndex, finish: pd.DatetimeIndex, values: np.ndarray,

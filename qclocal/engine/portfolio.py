@@ -9,6 +9,26 @@ from qclocal.engine.data_types import DataDictionary
 from qclocal.engine.securities import Security, SecurityHolding, SecurityManager
 
 
+class Cash:
+    """The account currency in the cash book (``portfolio.cash_book["USD"]``, ``security.quote_currency``)."""
+
+    def __init__(self, portfolio: Portfolio, symbol: str = "USD"):
+        self._portfolio = portfolio
+        self.symbol = symbol
+        self.conversion_rate = 1.0
+
+    @property
+    def amount(self) -> float:
+        return self._portfolio.cash
+
+    def add_amount(self, amount: float) -> float:
+        self._portfolio.cash += float(amount)
+        return self._portfolio.cash
+
+    def set_amount(self, amount: float) -> None:
+        self._portfolio.cash = float(amount)
+
+
 class Portfolio(DataDictionary):
     """``self.portfolio``: holdings keyed by Symbol (or ticker), plus account-level figures."""
 
@@ -19,6 +39,7 @@ class Portfolio(DataDictionary):
         self.total_fees = 0.0
         self.total_sale_volume = 0.0     # absolute traded value, buys and sells (LEAN's TotalSaleVolume)
         self.trade_records: list[tuple[datetime, float]] = []   # (time, pnl - 2 x closing fee)
+        self.cash_book = {"USD": Cash(self)}
 
     def __getitem__(self, key: Any) -> SecurityHolding:
         return self._securities[key].holdings

@@ -24,7 +24,15 @@ import pandas as pd
 from qclocal.data import lean_format
 from qclocal.data.market_hours import exchange_hours
 from qclocal.engine.algorithm import AlgorithmQuit, QCAlgorithm
-from qclocal.engine.data_types import Bar, BaseData, DataDictionary, QuoteBar, Slice, TradeBar
+from qclocal.engine.data_types import (
+    Bar,
+    BaseData,
+    CloseOnlyTradeBar,
+    DataDictionary,
+    QuoteBar,
+    Slice,
+    TradeBar,
+)
 from qclocal.engine.enums import Resolution, SecurityType
 from qclocal.engine.feed import Stream, Subscription, load_stream
 from qclocal.engine.portfolio_target import CoarseFundamental, SecurityChanges
@@ -74,6 +82,7 @@ class Engine:
         self.benchmark_fn: Callable | None = None
         self._universe_members: set[Symbol] = set()
         self._pending_changes: SecurityChanges | None = None
+        self._next_model_scan = datetime.min
 
     # -- setup ----------------------------------------------------------------------------------------
     def _feed_start(self) -> datetime:
@@ -203,13 +212,16 @@ class Engine:
             return
         self.sampler.daily(algo.time, algo.portfolio.total_portfolio_value, self._benchmark_value(algo.time),
                            algo.portfolio.total_sale_volume)
-        self._apply_margin_interest()
 
-    def _apply_margin_interest(self) -> None:
+    def _apply_margin_interest(self, t: datetime) -> None:
+        """LEAN scans each security's margin interest model at most once an hour, after prices update."""
+        if t < self._next_model_scan:
+            return
         for sec in self.algo.securities.values():
             model = sec.margin_interest_rate_model
-            if model is not None and sec.holdings.quantity:
-                model.apply_margin_interest_rate(_MarginInterestParameters(sec, self.algo))
+            if model is not None:
+                model.apply_margin_interest_rate(MarginInterestRateParameters(sec, t))
+        self._next_model_scan = t.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
 
     def _benchmark_value(self, t: datetime) -> float:
         if self.benchmark_fn is not None:
@@ -239,12 +251,14 @@ class Engine:
         algo._clock.time = t
         # 2. gather data
         bars, quotes, custom = DataDictionary(), DataDictionary(), DataDictionary()
+        dividends: list[tuple[Any, float]] = []
         updates: list[tuple[Subscription, Any]] = []
         user_data = False
         while self.heap and self.heap[0][0] == t_ns:
             _, idx = heapq.heappop(self.heap)
             stream = self.streams[idx]
             point = self._make_point(stream)
+            dividend = stream.dividend[stream.pos] if stream.dividend is not None else 0.0
             stream.pos += 1
             if stream.pos < len(stream):
                 heapq.heappush(self.heap, (int(stream.end_ns[stream.pos]), idx))
@@ -261,12 +275,15 @@ class Engine:
             if sub.data_type == "trade":
                 security.cache.update_trade(point)
                 bars[sub.symbol] = point
+                if dividend:
+                    dividends.append((security, dividend))
             elif sub.data_type == "quote":
                 security.cache.update_quote(point)
                 quotes[sub.symbol] = point
             else:
                 security.cache.update_custom(point)
                 custom[sub.symbol] = point
+        self._apply_margin_interest(t)
         # 3. fills for orders placed earlier
         algo.transactions.process()
         # 4. events due now
@@ -275,6 +292,8 @@ class Engine:
         changes = self._select_universe(t)
         if changes is not None:
             algo.on_securities_changed(changes)
+        for security, per_share in dividends:  # RAW and SPLIT_ADJUSTED holdings receive dividends as cash
+            algo.portfolio.cash += security.holdings.quantity * per_share
         # 6. indicators
         for sub, point in updates:
             if sub.data_type != "quote":
@@ -317,7 +336,8 @@ class Engine:
         v = stream.values[i]
         ff = bool(stream.fill_forward[i])
         if sub.data_type == "trade":
-            return TradeBar(start, sub.symbol, v[0], v[1], v[2], v[3], v[4], end_time=end, is_fill_forward=ff)
+            cls = CloseOnlyTradeBar if stream.close_only else TradeBar
+            return cls(start, sub.symbol, v[0], v[1], v[2], v[3], v[4], end_time=end, is_fill_forward=ff)
         if sub.data_type == "quote":
             bid = Bar(v[0], v[1], v[2], v[3]) if v[3] > 0 else None
             ask = Bar(v[5], v[6], v[7], v[8]) if v[8] > 0 else None
@@ -381,11 +401,12 @@ class Engine:
         return changes
 
 
-class _MarginInterestParameters:
-    def __init__(self, security: Any, algorithm: QCAlgorithm):
+class MarginInterestRateParameters:
+    """What LEAN passes to ``apply_margin_interest_rate``: the security and the current time."""
+
+    def __init__(self, security: Any, time: datetime):
         self.security = security
-        self.time = algorithm.time
-        self.algorithm = algorithm
+        self.time = time
 
 
 def risk_free_provider(data_folder: Path) -> Callable[[datetime], float]:

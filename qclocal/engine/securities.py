@@ -34,14 +34,14 @@ class SecurityExchange:
 
 
 class SecurityCache:
-    __slots__ = ("trade_bar", "quote_bar", "custom", "price", "open", "high", "low", "close", "volume",
+    __slots__ = ("trade_bar", "quote_bar", "custom", "price", "open", "high", "low", "close",
                  "bid_price", "ask_price", "last_trade_end", "last_quote_end")
 
     def __init__(self) -> None:
         self.trade_bar: TradeBar | None = None
         self.quote_bar: QuoteBar | None = None
         self.custom: BaseData | None = None
-        self.price = self.open = self.high = self.low = self.close = self.volume = 0.0
+        self.price = self.open = self.high = self.low = self.close = 0.0
         self.bid_price = self.ask_price = 0.0
         self.last_trade_end: datetime | None = None
         self.last_quote_end: datetime | None = None
@@ -51,7 +51,6 @@ class SecurityCache:
             return  # fill-forward bars do not update the cache
         self.trade_bar = bar
         self.price, self.open, self.high, self.low, self.close = bar.close, bar.open, bar.high, bar.low, bar.close
-        self.volume = bar.volume
         self.last_trade_end = bar.end_time
 
     def update_quote(self, bar: QuoteBar) -> None:
@@ -114,6 +113,7 @@ class Security:
             else InteractiveBrokersFeeModel()
         self.slippage_model = NullSlippageModel()
         self.margin_interest_rate_model: Any = None
+        self.quote_currency: Any = None   # the portfolio's USD Cash, set when the algorithm adds the security
         self.subscriptions: list[Subscription] = []
         self.is_delisted = False
 
@@ -123,7 +123,7 @@ class Security:
     high = property(lambda self: self.cache.high)
     low = property(lambda self: self.cache.low)
     close = property(lambda self: self.cache.close)
-    volume = property(lambda self: self.cache.volume)
+    volume = property(lambda self: self.cache.trade_bar.volume if self.cache.trade_bar is not None else 0.0)
     bid_price = property(lambda self: self.cache.bid_price)
     ask_price = property(lambda self: self.cache.ask_price)
     has_data = property(lambda self: self.cache.trade_bar is not None or self.cache.custom is not None)
