@@ -146,7 +146,12 @@ def train(histories: Mapping[str, pd.DataFrame], cutoff: date | datetime | str, 
 
 
 def refit_cutoffs(cutoffs: Sequence[date | datetime | str], refit: Refit | None) -> list[date]:
-    """Sorted unique ``cutoffs``, thinned to the first one of each month or quarter (``None`` keeps all)."""
+    """Sorted unique ``cutoffs``, thinned to the first one of each month or quarter (``None`` keeps all).
+
+    A cutoff belongs to the period of the day after it, the first day it can serve: the first-of-month cutoffs
+    of ``models.walkforward.cutoff_schedule`` and the day-before-rebalance cutoffs of
+    :func:`~.schedule.rebalance_cutoffs` are both thinned to the quarter they open.
+    """
     stamps = sorted({as_timestamp(c, "cutoff") for c in cutoffs})
     if refit is None:
         return [s.date() for s in stamps]
@@ -156,7 +161,7 @@ def refit_cutoffs(cutoffs: Sequence[date | datetime | str], refit: Refit | None)
     seen: set[pd.Period] = set()
     kept = []
     for stamp in stamps:
-        period = stamp.to_period(freq)
+        period = (stamp + pd.Timedelta(days=1)).to_period(freq)
         if period not in seen:
             seen.add(period)
             kept.append(stamp.date())

@@ -87,3 +87,21 @@ def test_source_architecture_is_kept():
 def test_training_set_size_matches_the_stride(tiny_market, tiny_cutoff, tiny_model):
     train_set, _ = build_datasets(tiny_market, tiny_cutoff, train_days=None)
     assert tiny_model.metrics["train_n"] == len(train_set)
+
+
+def test_schedules_month_starts_and_cutoffs_the_day_before():
+    from datetime import date
+
+    import pandas as pd
+    from models.mag7_lstm.schedule import month_starts, rebalance_cutoffs
+
+    days = pd.bdate_range("2019-12-20", "2020-07-15").drop(pd.to_datetime(["2020-01-01", "2020-05-01"]))
+    assert list(month_starts(days, "2020-01-01").strftime("%m-%d")) == [
+        "01-02", "02-03", "03-02", "04-01", "05-04", "06-01", "07-01"]
+    monthly = rebalance_cutoffs(days, "2020-01-01", "2020-07-15", "monthly")
+    assert monthly[:3] == [date(2020, 1, 1), date(2020, 2, 2), date(2020, 3, 1)]
+    quarterly = rebalance_cutoffs(days, "2020-01-01", "2020-07-15", "quarterly")
+    assert quarterly == [date(2020, 1, 1), date(2020, 3, 31), date(2020, 6, 30)]
+    assert refit_cutoffs(monthly, "quarterly") == quarterly  # a cutoff serves the day after it
+    assert refit_cutoffs(["2020-01-01", "2020-02-01", "2020-04-01"], "quarterly") == [date(2020, 1, 1),
+                                                                                       date(2020, 4, 1)]
