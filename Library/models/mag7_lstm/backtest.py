@@ -173,7 +173,7 @@ def backtest_rule(bars: Mapping[str, pd.DataFrame], scores: pd.DataFrame, *, sta
     if treasury is None and park_in_treasury:
         raise ValueError("park_in_treasury needs a treasury price series")
     panel = _aligned_panel(bars, treasury, treasury_name)
-    returns = panel["close"][list(bars)].pct_change()
+    returns = panel["close"][list(bars)].pct_change(fill_method=None)
     score_rows = scores.copy()
     score_rows.index = pd.DatetimeIndex([as_timestamp(d, "score date") for d in scores.index])
     calendar = panel["close"].index

@@ -139,3 +139,16 @@ def test_benchmarks():
     first = ew.orders[ew.orders["date"] == ew.orders["date"].min()]
     assert first["value"].tolist() == pytest.approx([5000.0, 5000.0])
     assert ew.stats["orders"] > 2  # monthly re-balancing back to equal weights
+
+
+def test_backtest_vol_target_lowers_realised_volatility():
+    from mag7_planted import planted_market
+
+    bars, _ = planted_market(700, tickers=("A", "B", "C", "D", "E"), seed=2, vol=0.03)
+    days = bars["A"].index
+    rebalance = month_starts(days, days[300])
+    scores = pd.DataFrame(1.0, index=rebalance, columns=list(bars))
+    plain = backtest_rule(bars, scores, start=rebalance[0], stop_multiple=None)
+    targeted = backtest_rule(bars, scores, start=rebalance[0], stop_multiple=None, vol_target=0.12)
+    assert targeted.stats["volatility"] < 0.6 * plain.stats["volatility"]
+    assert targeted.weights.sum(axis=1).max() < plain.weights.sum(axis=1).max()
