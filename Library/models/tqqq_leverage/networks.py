@@ -244,9 +244,9 @@ def compact_dims(size: Size = "full") -> dict[str, int]:
 
 
 def build_compact(n_features: int, window: int = 10, size: Size = "full", *, dropout: float = 0.1,
-                  l2: float = 1e-2, leverage_range: tuple[float, float] = (2.5, 3.5),
-                  drag_scale: float = RETURN_UNIT, seed: int | None = None, name: str | None = None
-                  ) -> keras.Model:
+                  l2: float = 1e-3, leverage_range: tuple[float, float] = (2.5, 3.5),
+                  drag_scale: float = RETURN_UNIT, window_path: bool = True, seed: int | None = None,
+                  name: str | None = None) -> keras.Model:
     """The default model, sized to ~2,000 daily samples; outputs ``[leverage, drag beyond baseline]``.
 
     A linear path from the last row (the previous close) plus a small non-linear path over the whole window
@@ -258,8 +258,11 @@ def build_compact(n_features: int, window: int = 10, size: Size = "full", *, dro
     regulariser = keras.regularizers.L2(l2) if l2 > 0 else None
     inputs = keras.Input((window, n_features), name="features")
     last = LastStep(name="last_row")(inputs)
-    h = layers.Dense(dims["projection"], kernel_regularizer=regulariser, name="projection")(inputs)
-    h = layers.Flatten(name="flatten")(h)
+    if window_path:
+        h = layers.Dense(dims["projection"], kernel_regularizer=regulariser, name="projection")(inputs)
+        h = layers.Flatten(name="flatten")(h)
+    else:
+        h = last
     h = layers.Dense(dims["hidden"], activation="swish", kernel_regularizer=regulariser, name="hidden")(h)
     h = layers.Dropout(dropout, seed=seed, name="dropout")(h)
     z = layers.Concatenate(name="linear_and_hidden")([last, h])

@@ -88,7 +88,6 @@ def _network_outputs(model: TrainedModel | Any, features: pd.DataFrame, ends: np
     first = max(0, int(ends.min()) - int(model.window) + 1) if len(ends) else 0
     block = values[first:]
     scaled = np.clip(model.scaler.transform(block), -CLIP, CLIP)
-    scaled[~np.isfinite(block)] = np.nan
     windows = feature_windows(scaled, ends - first, int(model.window))
     out = np.asarray(model.network.predict(windows, batch_size=1024, verbose=0), dtype=float)
     if out.ndim != 2 or out.shape[1] not in (1, 2) or len(out) != len(ends):

@@ -5,8 +5,8 @@ Samples: the sample at as-of session t holds the feature window of rows t-9..t a
 strictly before ``C`` (the model store hands it to dates after ``C``). Those samples are split in time: the
 last ``validation_fraction`` (12%, as in the source) validate, the rest train; the label of the last training
 sample is purged before the first validation window and a further :data:`WINDOW` sessions are embargoed so no
-validation window contains a training label (``models.walkforward.purged_split``). The scaler is fitted on the
-feature rows the training windows read, and never sees validation or later rows.
+validation window contains a training label (``models.walkforward.purged_split``). The scaler (:class:`~.scaling.RangeScaler`)
+is fitted on the feature rows the training windows read, and never sees validation or later rows.
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ from typing import Any, Literal
 import keras
 import numpy as np
 import pandas as pd
-from sklearn.preprocessing import StandardScaler
 
 from ..walkforward import purged_split
 from .baseline import DEFAULT_BASELINE, PERIODS_PER_YEAR, BaselineParams, baseline_drag
@@ -32,10 +31,12 @@ from .features import (
     check_feature_names,
     complete_rows,
     feature_windows,
+    scale_floors,
 )
 from .inputs import InputError, check_inputs
 from .networks import TQQQFocusedLoss, TrackingLoss, average_members, build_compact, build_reference
 from .predict import CLIP, predict_frame
+from .scaling import RangeScaler
 from .target import daily_returns
 
 __all__ = ["Variant", "TrainingConfig", "REFERENCE_TRAINING", "COMPACT_TRAINING", "TrainedModel", "Samples",
@@ -105,7 +106,7 @@ class TrainedModel:
     size: str
     cutoff: date
     network: keras.Model | None
-    scaler: StandardScaler | None
+    scaler: RangeScaler | None
     feature_names: tuple[str, ...]
     window: int
     baseline: BaselineParams
@@ -180,7 +181,7 @@ class LinearWarmup(keras.callbacks.Callback):
             self.model.optimizer.learning_rate.assign(self.target * (0.1 + 0.9 * fraction))
 
 
-def _resolve(variant: str, size: str | float, config: TrainingConfig | None) -> TrainingConfig:
+def _resolve(variant: str, config: TrainingConfig | None) -> TrainingConfig:
     if variant not in VARIANTS:
         raise ValueError(f"variant must be one of {list(VARIANTS)}, got {variant!r}")
     if config is not None:
@@ -230,7 +231,7 @@ def train(inputs: pd.DataFrame, cutoff: date | str | pd.Timestamp, *, variant: V
     Metrics (on validation): ``tracking_error``, ``tracking_difference``, ``terminal_wealth_error``,
     ``mean_leverage`` and the same with prefix ``baseline_``.
     """
-    config = _resolve(variant, size, config)
+    config = _resolve(variant, config)
     size_name = size if isinstance(size, str) else f"{float(size):g}"
     stamp = pd.Timestamp(cutoff).normalize()
     if features is None:
@@ -258,15 +259,14 @@ def train(inputs: pd.DataFrame, cutoff: date | str | pd.Timestamp, *, variant: V
 
     start_time = time.perf_counter()
     network: keras.Model | None = None
-    scaler: StandardScaler | None = None
+    scaler: RangeScaler | None = None
     history: dict[str, list[float]] = {}
     if variant != "baseline":
         values = samples.features.to_numpy(dtype=float)
         first_row = samples.positions[train_idx[0]] - WINDOW + 1
         last_row = samples.positions[train_idx[-1]]
-        scaler = StandardScaler().fit(values[first_row:last_row + 1])
+        scaler = RangeScaler(scale_floors(names)).fit(values[first_row:last_row + 1])
         scaled = np.clip(scaler.transform(values), -CLIP, CLIP)
-        scaled[~np.isfinite(values)] = np.nan
         x_train = feature_windows(scaled, samples.positions[train_idx])
         x_val = feature_windows(scaled, samples.positions[val_idx])
         builder = build_reference if variant == "reference" else build_compact
