@@ -13,13 +13,17 @@ from qclocal.engine import statistics
 
 
 def smart_round(value: float) -> float:
-    """LEAN's SmartRounding: 7 significant digits up to 1000, else 4 decimals."""
+    """LEAN's SmartRounding: 4 decimals above 1000, else 7 significant digits (negative values included).
+
+    LEAN applies it to every chart value it stores: ``ChartPoint.y`` and the ``Candlestick`` OHLC setters
+    (``Common/ChartPoint.cs``, ``Common/Candlestick.cs``), so the daily Return, Benchmark and Portfolio Turnover
+    points and the equity candles that statistics read are all SmartRounded."""
     if value == 0 or math.isnan(value):
         return 0.0
-    if abs(value) <= 1000:
-        digits = 7 - int(math.floor(math.log10(abs(value)))) - 1
-        return round(value, max(digits, 0))
-    return round(value, 4)
+    if value > 1000:
+        return round(value, 4)
+    digits = 7 - int(math.floor(math.log10(abs(value)))) - 1
+    return round(value, digits)
 
 
 class Sampler:
@@ -45,10 +49,10 @@ class Sampler:
 
     def daily(self, time: datetime, value: float, benchmark: float, sale_volume: float) -> None:
         prev = self._prev_value if self._prev_value else value
-        self.performance.append(round((value - prev) * 100 / prev, 10) if prev else 0.0)
-        self.equity.append((time, round(value, 4)))
+        self.performance.append(smart_round(round((value - prev) * 100 / prev, 10)) if prev else 0.0)
+        self.equity.append((time, smart_round(round(value, 4))))
         if self.daily_times:
-            self.turnover.append((sale_volume - self._prev_volume) / value if value else 0.0)
+            self.turnover.append(smart_round((sale_volume - self._prev_volume) / value) if value else 0.0)
         self.daily_times.append(time)
         self.benchmark.append(smart_round(benchmark))
         self._prev_value = value
@@ -57,7 +61,7 @@ class Sampler:
     def step(self, time: datetime, value: float) -> None:
         if time > self.next_sample:
             self.next_sample = time + self.resample_period
-            self.equity.append((time, round(value, 4)))
+            self.equity.append((time, smart_round(round(value, 4))))
 
     def final(self, time: datetime, value: float, benchmark: float, sale_volume: float) -> None:
         self.daily(time, value, benchmark, sale_volume)

@@ -80,7 +80,9 @@ class Engine:
         self._consolidators: dict[int, _DailyConsolidator] = {}
         self.benchmark_price = 0.0
         self.benchmark_fn: Callable | None = None
-        self._universe_members: set[Symbol] = set()
+        self._universe_members: dict[Symbol, datetime] = {}  # member -> time it was added
+        self._pending_removals: list[Symbol] = []  # deselected members kept while held or with open orders
+        self._previous_selection: set[Symbol] | None = None
         self._pending_changes: SecurityChanges | None = None
         self._next_model_scan = datetime.min
 
@@ -170,7 +172,7 @@ class Engine:
                 if t_ns is None:
                     break
                 t = _dt(t_ns)
-                if t > algo.end_date:
+                if t > algo.end_date and not self._is_universe_time(t):
                     break
                 if t < feed_start:  # benchmark bars before the start only seed its price
                     self._consume_before_start(t_ns)
@@ -194,9 +196,15 @@ class Engine:
             d += timedelta(days=1)
 
     def _coarse_times(self, start: datetime) -> list[datetime]:
+        """The file of each date up to the end date, delivered at midnight after it: the end date's file arrives
+        after the end, as one last time step that selects nothing (LEAN's ``ApplyUniverseSelection`` ignores
+        data after the end) but still moves the clock, so the final sample is taken then."""
         dates = lean_format.coarse_dates(self.data_folder)
-        times = [datetime.combine(d + timedelta(days=1), time()) for d in dates]
-        return [t for t in times if t >= start and t <= self.algo.end_date]
+        times = [datetime.combine(d + timedelta(days=1), time()) for d in dates if d <= self.algo.end_date.date()]
+        return [t for t in times if t >= start]
+
+    def _is_universe_time(self, t: datetime) -> bool:
+        return bool(self._universe_times) and self._universe_times[0] == t
 
     def _next_time(self) -> int | None:
         candidates = []
@@ -369,6 +377,8 @@ class Engine:
         day = (t - timedelta(days=1)).date()
         frame = lean_format.read_coarse(self.data_folder, day)
         self.data_points += len(frame)
+        if t > algo.end_date:
+            return None
         rows = [CoarseFundamental(Symbol(r.ticker, SecurityType.EQUITY, sid=r.sid), float(r.price),
                                   float(r.volume), float(r.dollar_volume), bool(r.has_fundamental_data),
                                   float(r.price_factor), float(r.split_factor), t)
@@ -379,26 +389,63 @@ class Engine:
             if result is None or isinstance(result, str):
                 continue
             selected.update(Symbol(str(s)) if not isinstance(s, Symbol) else s for s in result)
+        # LEAN (Engine/DataFeeds/UniverseSelection.cs ApplyUniverseSelection, PendingRemovalsManager.cs,
+        # Common/Data/UniverseSelection/Universe.cs): a deselected member is reported removed once, but it stays a
+        # member ("pending removal") while it is held or has open orders. It leaves silently at a later selection
+        # once that is no longer so; if it is selected again first, it simply stays, and is not reported added.
+        unchanged = self._previous_selection is not None and selected == self._previous_selection
+        self._previous_selection = selected
+        for sym in list(self._pending_removals):
+            safe = self._safe_to_remove(sym)
+            if safe or sym in selected:
+                self._pending_removals.remove(sym)
+                if safe:
+                    self._universe_members.pop(sym, None)
+        if unchanged:  # Universe.PerformSelection returns Unchanged: no additions, no removals
+            return None
         changes = SecurityChanges()
         settings = algo.universe_settings
-        for sym in sorted(selected - self._universe_members, key=lambda s: s.value):
+        minimum = timedelta(days=settings.minimum_time_in_universe_days)
+        for sym in sorted(set(self._universe_members) - selected, key=lambda s: s.value):
+            if not self._can_remove_member(t - self._universe_members[sym], minimum):
+                continue
+            if sym not in self._pending_removals and sym in algo.securities:
+                changes.removed_securities.append(algo.securities[sym])
+            if self._safe_to_remove(sym):
+                del self._universe_members[sym]
+            elif sym not in self._pending_removals:
+                self._pending_removals.append(sym)
+        for sym in sorted(selected - set(self._universe_members), key=lambda s: s.value):
             sec = algo.securities.get(sym)
             if sec is None:
                 sec = algo._add_security(sym.value, "equity", SecurityType.EQUITY, settings.resolution,
                                          settings.fill_forward, settings.leverage, settings.extended_market_hours,
                                          settings.data_normalization_mode, require_data=False)
             changes.added_securities.append(sec)
-        for sym in sorted(self._universe_members - selected, key=lambda s: s.value):
-            if sym in algo.securities:
-                changes.removed_securities.append(algo.securities[sym])
-        self._universe_members = (self._universe_members | {s.symbol for s in changes.added_securities}) - \
-            {s.symbol for s in changes.removed_securities}
+            self._universe_members[sym] = t
         if algo._new_subscriptions:
             self._add_streams(algo._new_subscriptions, t)
             algo._new_subscriptions.clear()
         if not changes.added_securities and not changes.removed_securities:
             return None
         return changes
+
+    def _safe_to_remove(self, sym: Symbol) -> bool:
+        """PendingRemovalsManager.IsSafeToRemove: no holdings and no open orders."""
+        sec = self.algo.securities.get(sym)
+        if sec is None:
+            return True
+        return sec.holdings.quantity == 0 and not self.algo.transactions.get_open_orders(sym)
+
+    @staticmethod
+    def _can_remove_member(time_in_universe: timedelta, minimum: timedelta) -> bool:
+        """Universe.CanRemoveMember: time in the universe, rounded (half to even) to a day, hour, minute or
+        second depending on the minimum, must reach the minimum time in universe."""
+        if minimum <= timedelta(0):
+            return True
+        unit = next((u for u in (timedelta(days=1), timedelta(hours=1), timedelta(minutes=1), timedelta(seconds=1))
+                     if minimum >= u), minimum)
+        return round(time_in_universe / unit) * unit >= minimum
 
 
 class MarginInterestRateParameters:

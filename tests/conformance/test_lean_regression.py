@@ -47,19 +47,6 @@ SKIPPED = {
 }
 
 
-# Cases that run but do not yet match every statistic. strict=True: a fix makes them fail loudly here.
-KNOWN_DIFFERENCES = {
-    **dict.fromkeys(
-        ["BasicTemplateAlgorithm", "SecurityToSymbolRegressionAlgorithm", "ObjectStoreExampleAlgorithm"],
-        "Information Ratio -14.566 vs LEAN -14.565 (raw -14.56586); every other statistic, End Equity and the "
-        "daily equity values match exactly. Over 4 daily points IR moves by 0.2 per 1e-4 of a benchmark value, "
-        "so one sampled value differs below SmartRounding's resolution; not yet found."),
-    "CoarseFundamentalTop3Algorithm": (
-        "15 orders vs LEAN 12; fees differ by exactly one FB order's fee ($1.39): the selection or fill around "
-        "2014-04-03 differs from LEAN's"),
-}
-
-
 def _cases(lean_reference: Path) -> dict[str, dict]:
     return {c["name"]: c for c in json.loads((lean_reference / "cases.json").read_text())}
 
@@ -71,9 +58,7 @@ def test_every_reference_case_is_run_or_skipped_with_a_reason(lean_reference):
 
 
 @pytest.mark.leandata
-@pytest.mark.parametrize("name", [
-    pytest.param(n, marks=pytest.mark.xfail(strict=True, reason=KNOWN_DIFFERENCES[n])) if n in KNOWN_DIFFERENCES
-    else n for n in sorted(CASES)])
+@pytest.mark.parametrize("name", sorted(CASES))
 def test_statistics_match_lean(name, lean_data, lean_reference, tmp_path):
     case = _cases(lean_reference)[name]
     with installed():
