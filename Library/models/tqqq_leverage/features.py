@@ -1,4 +1,4 @@
-"""The feature frame: 87 daily features from QQQ, TQQQ, VIX, VIX3M, IRX and TNX.
+"""The feature frame: 89 daily features from QQQ, TQQQ, VIX, VIX3M, IRX and TNX.
 
 Row t of :func:`build_features` uses only data up to and including the close of session t (trailing windows,
 no centring, no fitting); the model that predicts session t+1 reads rows t-9..t (:data:`WINDOW` = 10, as in
@@ -9,23 +9,23 @@ Groups (names in :data:`FEATURE_NAMES`, in this order):
 - ``qqq_*`` (24): returns over 1/5/21/63 sessions, absolute return, realised volatility over 5/10/21/63/252,
   EWM volatility, volatility ratios, vol-of-vol, SMA gaps 20/50/200, 252-day drawdown, 21-day z-score,
   efficiency ratio (trend strength), skew/kurtosis, up-day share, theoretical 3x volatility decay.
-- ``tqqq_*`` and ``drag_*``/``lev_*`` (22): TQQQ returns, volatility and drawdown, the drag
+- ``tqqq_*`` and ``drag_*``/``lev_*`` (24): TQQQ returns, volatility and drawdown, the drag
   ``r_TQQQ - 3 r_QQQ`` and its means, EWM, dispersion and 21-day compounding gap, the drag beyond the analytic
-  baseline, trailing OLS leverage and intercept, TQQQ/QQQ correlation and volatility ratio.
+  baseline (excess) with its 21/63-session levels and its surprises (excess minus its 63-session level),
+  trailing OLS leverage and intercept, TQQQ/QQQ correlation.
   TQQQ features use windows of at most 63 sessions so they start ~3 months after TQQQ's inception.
 - ``vix_*`` (15): level, log level, changes, z-scores, SMA gap, 252-day percentile, regime flags, VIX
   volatility, 21-day max, implied-minus-realised volatility, implied 3x decay.
 - ``term_*`` (7): VIX3M level and the VIX term structure (VIX/VIX3M ratio, spread, its changes, z-score,
   mean, backwardation flag).
 - ``rate_*`` (11): IRX and TNX levels and changes, the yield-curve slope TNX-IRX, its change, inversion flag,
-  rate regime, the baseline's daily financing cost.
-- ``regime_*`` (6): a market stress index (mean of four 252-day z-scores), bull/high-volatility regimes,
-  trend strength, drawdown regime.
-- ``cal_*`` (2): Friday flag (the next session follows a weekend, so financing accrues over three days) and
-  calendar days since the previous session.
+  rate regime (IRX minus its 252-day mean).
+- ``regime_*`` (6): a market stress index (mean of the 252-day z-scores of VIX, realised volatility and minus
+  the 21-day return), bull/high-volatility regimes, trend strength, drawdown regime.
+- ``cal_*`` (2): Friday flag (the next session follows a weekend) and calendar days since the previous session.
 
-:func:`build_features` returns NaN during warm-up (up to 273 sessions for QQQ/VIX features) and before a
-series exists; :func:`complete_rows` marks the rows where every feature is finite.
+:func:`build_features` returns NaN during warm-up (the first complete row is session :data:`WARMUP_SESSIONS`
+= 273) and before a series exists; :func:`complete_rows` marks the rows where every feature is finite.
 """
 
 from __future__ import annotations
@@ -37,11 +37,12 @@ from .baseline import PERIODS_PER_YEAR, baseline_drag
 from .inputs import InputError, check_inputs
 from .target import NOMINAL_LEVERAGE
 
-__all__ = ["WINDOW", "FEATURE_NAMES", "COMPACT_FEATURES", "SCALE_FLOORS", "scale_floors", "check_feature_names", "WARMUP_SESSIONS", "FeatureError", "build_features", "complete_rows",
-           "feature_windows"]
+__all__ = ["WINDOW", "FEATURE_NAMES", "COMPACT_FEATURES", "SCALE_FLOORS", "WARMUP_SESSIONS", "FeatureError",
+           "build_features", "check_feature_names", "complete_rows", "feature_windows", "scale_floors"]
 
 WINDOW = 10
-WARMUP_SESSIONS = 252 + 21 + 1  # longest trailing dependency: a 252-day z-score of a 21-day volatility
+# Sessions of history for one complete row: a 252-day z-score of a 21-session volatility (22 prices + 251).
+WARMUP_SESSIONS = 22 + 251
 _ANN = float(np.sqrt(PERIODS_PER_YEAR))
 
 
@@ -198,8 +199,7 @@ def _rate_features(irx_percent: pd.Series, tnx_percent: pd.Series) -> dict[str, 
 
 def _regime_features(parts: dict[str, pd.Series]) -> dict[str, pd.Series]:
     vol_21 = parts["qqq_vol_21"]
-    stress_parts = [parts["vix_zscore_252"], _zscore(vol_21, 252), -_zscore(parts["qqq_drawdown_252"], 252),
-                    _zscore(parts["qqq_vol_of_vol_63"], 252)]
+    stress_parts = [parts["vix_zscore_252"], _zscore(vol_21, 252), -_zscore(parts["qqq_ret_21"], 252)]
     stress = pd.concat(stress_parts, axis=1).mean(axis=1, skipna=False)
     bull = (parts["qqq_sma_gap_200"] > 0).astype(float).where(parts["qqq_sma_gap_200"].notna())
     median_vol = vol_21.rolling(252, min_periods=252).median()

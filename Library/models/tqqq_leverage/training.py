@@ -26,6 +26,7 @@ from .baseline import DEFAULT_BASELINE, PERIODS_PER_YEAR, BaselineParams, baseli
 from .features import (
     COMPACT_FEATURES,
     FEATURE_NAMES,
+    WARMUP_SESSIONS,
     WINDOW,
     build_features,
     check_feature_names,
@@ -245,7 +246,7 @@ def train(inputs: pd.DataFrame, cutoff: date | str | pd.Timestamp, *, variant: V
     if len(chosen) < min_train_samples:
         raise InputError(
             f"train(cutoff={stamp.date()}): only {len(chosen)} usable samples before the cutoff (need "
-            f"{min_train_samples}); features need {WINDOW} complete rows after a warm-up of up to 273 sessions "
+            f"{min_train_samples}); features need {WINDOW} complete rows after a warm-up of {WARMUP_SESSIONS} sessions "
             "and TQQQ history of 64 sessions; load more history or choose a later cutoff")
     as_of = samples.as_of[chosen]
     n_val = int(round(len(chosen) * config.validation_fraction))

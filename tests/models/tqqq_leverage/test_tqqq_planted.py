@@ -12,10 +12,9 @@ Tolerances (planted market: ~1,900 training sessions, noise 5 bp/day, QQQ daily 
 from __future__ import annotations
 
 import numpy as np
-from tqqq_planted import NOISE, PLANTED_CUTOFF
-
 from models.tqqq_leverage.evaluation import source_table, tracking_frame
 from models.tqqq_leverage.training import train
+from tqqq_planted import NOISE, PLANTED_CUTOFF
 
 
 def test_compact_recovers_planted_leverage_and_drag(planted, planted_model):
