@@ -83,6 +83,7 @@ class Engine:
         self._universe_members: dict[Symbol, datetime] = {}  # member -> time it was added
         self._pending_removals: list[Symbol] = []  # deselected members kept while held or with open orders
         self._previous_selection: set[Symbol] | None = None
+        self._unsubscribed: set[Symbol] = set()  # left the universe: their data no longer reaches the algorithm
         self._pending_changes: SecurityChanges | None = None
         self._next_model_scan = datetime.min
 
@@ -276,7 +277,7 @@ class Engine:
                 self.benchmark_price = point.close
                 continue
             security = algo.securities.get(sub.symbol)
-            if security is None:
+            if security is None or sub.symbol in self._unsubscribed:
                 continue
             user_data = True
             updates.append((sub, point))
@@ -401,6 +402,7 @@ class Engine:
                 self._pending_removals.remove(sym)
                 if safe:
                     self._universe_members.pop(sym, None)
+                    self._unsubscribed.add(sym)
         if unchanged:  # Universe.PerformSelection returns Unchanged: no additions, no removals
             return None
         changes = SecurityChanges()
@@ -413,6 +415,7 @@ class Engine:
                 changes.removed_securities.append(algo.securities[sym])
             if self._safe_to_remove(sym):
                 del self._universe_members[sym]
+                self._unsubscribed.add(sym)
             elif sym not in self._pending_removals:
                 self._pending_removals.append(sym)
         for sym in sorted(selected - set(self._universe_members), key=lambda s: s.value):
@@ -423,6 +426,7 @@ class Engine:
                                          settings.data_normalization_mode, require_data=False)
             changes.added_securities.append(sec)
             self._universe_members[sym] = t
+            self._unsubscribed.discard(sym)
         if algo._new_subscriptions:
             self._add_streams(algo._new_subscriptions, t)
             algo._new_subscriptions.clear()
