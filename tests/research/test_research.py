@@ -82,3 +82,64 @@ def test_backtest_loads_what_a_notebook_saved(workspace, repo_root):
     assert result.status == "Completed", result.error
     assert result.statistics["Total Orders"] == "1"
     shutil.rmtree(project / "backtests")
+
+
+TRAIN_NOTEBOOK = """from AlgorithmImports import *
+from datetime import date
+from sklearn.linear_model import LinearRegression
+from models.store import save_model
+qb = QuantBook()
+spy = qb.add_equity('SPY', Resolution.DAILY).symbol
+closes = qb.history(spy, datetime(2013, 1, 1), datetime(2014, 1, 1))['close'].droplevel(0)
+returns = closes.pct_change().dropna()
+for cutoff in [date(2013, 7, 1), date(2013, 10, 1)]:
+    train = returns[returns.index < pd.Timestamp(cutoff)]
+    x, y = train.to_numpy()[:-1].reshape(-1, 1), train.to_numpy()[1:]
+    model = LinearRegression().fit(x, y)
+    save_model(qb.object_store, 'tiny', cutoff, {'model': model}, feature_names=['ret_lag1'],
+               train_window=(train.index[0].date(), train.index[-1].date()), validation_window=None,
+               hyperparameters={}, metrics={'r2': float(model.score(x, y))})
+"""
+
+LOAD_ALGORITHM = """from AlgorithmImports import *
+from models.store import ModelTimeline
+
+
+class UsesTimeline(QCAlgorithm):
+    def initialize(self):
+        self.set_start_date(2013, 9, 25)
+        self.set_end_date(2013, 10, 8)
+        self.add_equity('SPY', Resolution.DAILY)
+        self.timeline = ModelTimeline(self.object_store, 'tiny', feature_names=['ret_lag1'], log=self.debug)
+        self.used = []
+
+    def on_data(self, data):
+        loaded = self.timeline.as_of(self.time)
+        self.used.append((self.time.date(), loaded.cutoff))
+        self.debug(f'used {loaded.cutoff}')
+        prediction = loaded.artifacts['model'].predict([[0.001]])[0]
+        if prediction > -1 and not self.portfolio.invested:
+            self.set_holdings('SPY', 0.5)
+"""
+
+
+def test_notebook_trains_a_timeline_and_a_backtest_loads_it_as_of(workspace, repo_root):
+    """The research -> ObjectStore -> algorithm path with a real model and manifest: each bar uses the newest
+    model whose cutoff is strictly before it."""
+    nb = _notebook(workspace / "research" / "tiny.ipynb", TRAIN_NOTEBOOK)
+    shutil.copytree(repo_root / "Library", workspace / "Library")
+    run_notebook(nb, echo=lambda *_: None)
+    assert (workspace / "storage" / "tiny" / "2013-10-01" / "manifest.json").is_file()
+    project = workspace / "algorithms" / "uses"
+    project.mkdir(parents=True)
+    (project / "main.py").write_text(LOAD_ALGORITHM)
+    (project / "config.json").write_text(json.dumps(
+        {"algorithm-language": "Python", "libraries": [{"name": "models", "path": "Library/models"}]}))
+    from qclocal.backtest import backtest
+    result, out = backtest(project, show_progress=False)
+    assert result.status == "Completed", result.error
+    used = [line.split("used ")[1] for line in (out / "log.txt").read_text().splitlines() if "used " in line]
+    assert used[0] == "2013-07-01" and used[-1] == "2013-10-01"
+    assert "2013-10-01" not in used[:used.index("2013-10-01")]  # switches once, after the cutoff
+    dates = [line.split()[0] for line in (out / "log.txt").read_text().splitlines() if "used 2013-10-01" in line]
+    assert min(dates) > "2013-10-01"
