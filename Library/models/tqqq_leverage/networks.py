@@ -140,7 +140,8 @@ class TQQQFocusedLoss(keras.losses.Loss):
     def __init__(self, weights: dict[str, float] | None = None, leverage_range: tuple[float, float] = (2.9, 3.1),
                  nominal: float = 3.0, unit: float = RETURN_UNIT, name: str = "tqqq_focused_loss",
                  **kwargs: Any):
-        super().__init__(name=name, reduction="sum_over_batch_size", **kwargs)
+        kwargs.setdefault("reduction", "sum_over_batch_size")
+        super().__init__(name=name, **kwargs)
         self.weights = asdict(LossWeights(**(weights or {})))
         low, high = (float(v) for v in leverage_range)
         if not high > low:
