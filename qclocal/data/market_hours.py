@@ -11,6 +11,8 @@ from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from pathlib import Path
 
+import pandas as pd
+
 _DAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 
 
@@ -37,6 +39,7 @@ class ExchangeHours:
         self.holidays = holidays
         self.early_closes = early_closes
         self.late_opens = late_opens
+        self._tables: dict[tuple[date, date], pd.DataFrame] = {}
 
     def is_trading_day(self, day: date) -> bool:
         return day not in self.holidays and any(s == "market" for s, _, _ in self._weekly.get(day.weekday(), []))
@@ -65,6 +68,21 @@ class ExchangeHours:
         """Regular market open and close of ``day``, or None when closed."""
         segs = self.segments(day)
         return (segs[0][0], segs[-1][1]) if segs else None
+
+    def session_table(self, start: date, end: date) -> pd.DataFrame:
+        """Regular sessions of [start, end] indexed by date: columns ``open`` and ``close`` (cached)."""
+        key = (start, end)
+        if key not in self._tables:
+            days, opens, closes = [], [], []
+            for day in self.trading_days(start, end):
+                sess = self.session(day)
+                if sess:
+                    days.append(day)
+                    opens.append(sess[0])
+                    closes.append(sess[1])
+            self._tables[key] = pd.DataFrame({"open": pd.DatetimeIndex(opens), "close": pd.DatetimeIndex(closes)},
+                                             index=pd.DatetimeIndex(days))
+        return self._tables[key]
 
     def is_open(self, moment: datetime, extended: bool = False) -> bool:
         """LEAN's ``DateTimeIsOpen``: inside a segment, start included, end excluded."""
@@ -113,38 +131,24 @@ def _lean_database(path: str) -> dict:
     return json.loads(Path(path).read_text())["entries"]
 
 
-# Regular sessions used when no LEAN database is present (exchange-calendar fallback).
-_FALLBACK = {
-    "equity": ("XNYS", "America/New_York", (timedelta(hours=4), timedelta(hours=20))),
-    "index": ("XNYS", "America/New_York", None),
-}
+# Used when the data folder has no LEAN database: NYSE sessions from qclocal.data.calendars (exchange-calendars),
+# 09:30-16:00 with its early closes; equities also get LEAN's pre/post-market segments (04:00-20:00).
+_EXTENDED = (timedelta(hours=4), timedelta(hours=20))
 
 
-@lru_cache(maxsize=32)
+@lru_cache(maxsize=4)
 def _from_calendar(security_type: str) -> ExchangeHours:
-    import exchange_calendars as xcals
+    from qclocal.data.calendars import sessions
 
-    name, tz, extended = _FALLBACK.get(security_type, _FALLBACK["equity"])
-    cal = xcals.get_calendar(name, start="1990-01-01")
-    weekly: dict[int, list[tuple[str, timedelta, timedelta]]] = {}
-    for i in range(5):
-        segs = [("market", timedelta(hours=9, minutes=30), timedelta(hours=16))]
-        if extended:
-            segs = [("premarket", extended[0], segs[0][1]), *segs, ("postmarket", segs[0][2], extended[1])]
-        weekly[i] = segs
-    sessions = cal.sessions
-    all_weekdays = {d.date() for d in _weekdays(sessions[0].date(), sessions[-1].date())}
-    holidays = all_weekdays - {s.date() for s in sessions}
-    closes = cal.schedule["close"].dt.tz_convert(tz)
-    early = {d.date(): timedelta(hours=c.hour, minutes=c.minute)
-             for d, c in closes.items() if (c.hour, c.minute) != (16, 0)}
-    return ExchangeHours(tz, weekly, holidays, early, {})
-
-
-def _weekdays(start: date, end: date):
-    import pandas as pd
-
-    return pd.bdate_range(start, end)
+    table = sessions("1990-01-01", "2040-12-31")
+    regular = ("market", timedelta(hours=9, minutes=30), timedelta(hours=16))
+    segments = [("premarket", _EXTENDED[0], regular[1]), regular, ("postmarket", regular[2], _EXTENDED[1])] \
+        if security_type == "equity" else [regular]
+    weekly = {i: segments for i in range(5)}
+    open_days = {d.date() for d in table.index}
+    holidays = {d.date() for d in pd.bdate_range(table.index[0], table.index[-1])} - open_days
+    early = {d.date(): c - d for d, c in table["close"].items() if (c.hour, c.minute) != (16, 0)}
+    return ExchangeHours(table.attrs["tz"], weekly, holidays, early, {})
 
 
 def exchange_hours(data_folder: str | Path | None, security_type: str, market: str = "usa",

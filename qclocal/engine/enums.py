@@ -81,12 +81,15 @@ class OrderStatus(IntEnum):
 
     @property
     def is_open(self) -> bool:
-        return self in (OrderStatus.NEW, OrderStatus.SUBMITTED, OrderStatus.PARTIALLY_FILLED,
-                        OrderStatus.UPDATE_SUBMITTED, OrderStatus.CANCEL_PENDING)
+        return self in _OPEN_STATUSES
 
     @property
     def is_closed(self) -> bool:
-        return not self.is_open
+        return self not in _OPEN_STATUSES
+
+
+_OPEN_STATUSES = frozenset({OrderStatus.NEW, OrderStatus.SUBMITTED, OrderStatus.PARTIALLY_FILLED,
+                            OrderStatus.UPDATE_SUBMITTED, OrderStatus.CANCEL_PENDING})
 
 
 class OrderDirection(IntEnum):

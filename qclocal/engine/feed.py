@@ -60,6 +60,14 @@ class Stream:
     def __len__(self) -> int:
         return len(self.end_ns)
 
+    def __post_init__(self) -> None:
+        # python objects once per stream: building bars from numpy scalars per bar is the feed's hot path
+        self.end_times: list[datetime] = pd.DatetimeIndex(self.end_ns).to_pydatetime().tolist()
+        self.start_times: list[datetime] = pd.DatetimeIndex(self.start).to_pydatetime().tolist()
+        self.rows: list[list[float]] = self.values.tolist()
+        self.ff_flags: list[bool] = self.fill_forward.tolist()
+        self.dividends: list[float] = self.dividend.tolist() if self.dividend is not None else [0.0] * len(self)
+
 
 def _to_algorithm_tz(times: pd.DatetimeIndex, tz: str) -> pd.DatetimeIndex:
     if tz == ALGORITHM_TZ or len(times) == 0:
@@ -68,25 +76,21 @@ def _to_algorithm_tz(times: pd.DatetimeIndex, tz: str) -> pd.DatetimeIndex:
 
 
 def _session_bounds(hours: ExchangeHours, days: pd.DatetimeIndex) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    opens, closes, ok = [], [], []
-    for d in days:
-        sess = hours.session(d.date())
-        ok.append(sess is not None)
-        opens.append(sess[0] if sess else d + timedelta(hours=0))
-        closes.append(sess[1] if sess else d + timedelta(days=1))
-    return np.array(opens, dtype="datetime64[ns]"), np.array(closes, dtype="datetime64[ns]"), np.array(ok, dtype=bool)
+    """Open and close of each bar's session; ``ok`` is False for bars on non-trading days (dropped)."""
+    if len(days) == 0:
+        empty = np.array([], dtype="datetime64[ns]")
+        return empty, empty, np.array([], dtype=bool)
+    table = hours.session_table(days[0].date(), days[-1].date()).reindex(days)
+    return table["open"].to_numpy(), table["close"].to_numpy(), table["close"].notna().to_numpy()
 
 
 def _expected_end_times(sub: Subscription, first: date, last: date) -> np.ndarray:
     """Every bar end time the subscription should have between two dates (exchange-local)."""
+    if sub.resolution == Resolution.DAILY:
+        return sub.hours.session_table(first, last)["close"].to_numpy().astype("datetime64[ns]")
     step = sub.resolution.span
     out: list[datetime] = []
     for day in sub.hours.trading_days(first, last):
-        if sub.resolution == Resolution.DAILY:
-            sess = sub.hours.session(day)
-            if sess:
-                out.append(sess[1])
-            continue
         for a, b in sub.hours.segments(day, sub.extended_hours):
             t = a if sub.resolution == Resolution.MINUTE else datetime.combine(day, datetime.min.time()) + \
                 timedelta(hours=a.hour)
@@ -205,9 +209,9 @@ def _fill_forward(sub: Subscription, begin: pd.DatetimeIndex, finish: pd.Datetim
     all_end = np.concatenate([real_end, missing])
     all_begin = np.concatenate([begin.to_numpy(), missing - period[src]])
     if sub.resolution == Resolution.DAILY:
-        opens = [sub.hours.session(pd.Timestamp(m).date()) for m in missing]
-        all_begin[len(real_end):] = np.array([o[0] if o else m for o, m in zip(opens, missing, strict=True)],
-                                             dtype="datetime64[ns]")
+        table = sub.hours.session_table(begin[0].date(), end.date())
+        by_close = pd.Series(table["open"].to_numpy(), index=table["close"].to_numpy())
+        all_begin[len(real_end):] = by_close.reindex(missing).fillna(pd.Series(missing, index=missing)).to_numpy()
     all_values = np.concatenate([values, values[src]])
     all_factor = np.concatenate([factor, factor[src]])
     flags = np.concatenate([np.zeros(len(real_end), bool), np.ones(len(missing), bool)])

@@ -267,7 +267,7 @@ class Engine:
             _, idx = heapq.heappop(self.heap)
             stream = self.streams[idx]
             point = self._make_point(stream)
-            dividend = stream.dividend[stream.pos] if stream.dividend is not None else 0.0
+            dividend = stream.dividends[stream.pos]
             stream.pos += 1
             if stream.pos < len(stream):
                 heapq.heappush(self.heap, (int(stream.end_ns[stream.pos]), idx))
@@ -340,10 +340,10 @@ class Engine:
     def _make_point(self, stream: Stream) -> Any:
         i = stream.pos
         sub = stream.sub
-        end = _dt(int(stream.end_ns[i]))
-        start = pd.Timestamp(stream.start[i]).to_pydatetime()
-        v = stream.values[i]
-        ff = bool(stream.fill_forward[i])
+        end = stream.end_times[i]
+        start = stream.start_times[i]
+        v = stream.rows[i]
+        ff = stream.ff_flags[i]
         if sub.data_type == "trade":
             cls = CloseOnlyTradeBar if stream.close_only else TradeBar
             return cls(start, sub.symbol, v[0], v[1], v[2], v[3], v[4], end_time=end, is_fill_forward=ff)

@@ -16,7 +16,6 @@ from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 import numpy as np
-from scipy import stats as sps
 
 TRADING_DAYS = 252
 
@@ -156,6 +155,8 @@ def compute(inp: StatisticsInput) -> dict[str, str]:
 
 
 def probabilistic_sharpe(perf: np.ndarray, rf: float) -> float:
+    from scipy import stats as sps  # imported here: scipy costs ~0.5 s at start-up
+
     std = float(np.std(perf, ddof=1))
     if std == 0 or len(perf) < 3:
         return 0.0

@@ -43,6 +43,7 @@ class Transactions:
         self.orders: dict[int, Order] = {}
         self.tickets: dict[int, OrderTicket] = {}
         self.events: list[OrderEvent] = []
+        self._open: dict[int, Order] = {}   # open orders only, so scans cost O(open), not O(all orders)
         self._next_id = 1
 
     # -- queries --------------------------------------------------------------------------------------
@@ -68,8 +69,10 @@ class Transactions:
         return self._securities[symbol].symbol
 
     def get_open_orders(self, symbol: Any = None) -> list[Order]:
+        if not self._open:
+            return []
         sym = self._resolve(symbol)
-        return [o for o in self.orders.values() if o.status.is_open and (sym is None or o.symbol == sym)]
+        return [o for o in self._open.values() if sym is None or o.symbol == sym]
 
     def get_open_order_tickets(self, symbol: Any = None) -> list[OrderTicket]:
         return [self.tickets[o.id] for o in self.get_open_orders(symbol)]
@@ -82,6 +85,7 @@ class Transactions:
         if order is None or not order.status.is_open:
             return False
         order.status = OrderStatus.CANCELED
+        self._open.pop(order.id, None)
         if tag:
             order.tag = tag
         self._event(order, OrderStatus.CANCELED, message="Canceled")
@@ -111,6 +115,7 @@ class Transactions:
         self._next_id += 1
         self.orders[order.id] = order
         self.tickets[order.id] = ticket
+        self._open[order.id] = order
         order.status = OrderStatus.SUBMITTED
         self._event(order, OrderStatus.SUBMITTED)
         return ticket
@@ -141,9 +146,7 @@ class Transactions:
     # -- fills ----------------------------------------------------------------------------------------
     def process(self, market_only: bool = False) -> None:
         """Try to fill open orders against the securities' current data (LEAN's brokerage scan)."""
-        for order in list(self.orders.values()):
-            if not order.status.is_open:
-                continue
+        for order in list(self._open.values()):
             if market_only and order.type != OrderType.MARKET:
                 continue
             security = self._securities[order.symbol]
@@ -153,6 +156,7 @@ class Transactions:
             fee = security.fee_model.get_order_fee(OrderFeeParameters(security, order)).value.amount
             if not self._portfolio.has_buying_power(security, order.quantity, price, fee):
                 order.status = OrderStatus.INVALID
+                del self._open[order.id]
                 msg = (f"Insufficient buying power to complete order (Value:{abs(order.quantity * price):.2f}), "
                        f"Reason: margin remaining {self._portfolio.margin_remaining:.2f}")
                 order.tag = msg
@@ -161,6 +165,7 @@ class Transactions:
             now = self._now()
             self._portfolio.apply_fill(security, order.quantity, price, fee, now)
             order.status = OrderStatus.FILLED
+            del self._open[order.id]
             order.price = price
             order.quantity_filled = order.quantity
             order.last_fill_time = now
