@@ -1,0 +1,69 @@
+"""Prediction: no look-ahead, the same numbers for research and the algorithm, clear errors."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from models.tqqq_leverage.features import FeatureError
+from models.tqqq_leverage.networks import build_compact
+from models.tqqq_leverage.predict import ModelMismatchError, predict_frame, predict_next, required_history
+from models.tqqq_leverage.training import train
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(position=st.integers(1800, 2500), seed=st.integers(0, 10_000))
+def test_perturbing_data_after_t_leaves_the_prediction_for_t_unchanged(planted, planted_model, position, seed):
+    inputs = planted.inputs
+    rng = np.random.default_rng(seed)
+    changed = inputs.copy()
+    noise = rng.uniform(0.5, 1.5, size=(len(inputs) - position - 1, inputs.shape[1]))
+    changed.iloc[position + 1:] = changed.iloc[position + 1:].to_numpy() * noise
+    before = predict_frame(planted_model, inputs).iloc[:position + 1]
+    after = predict_frame(planted_model, changed).iloc[:position + 1]
+    pd.testing.assert_frame_equal(before, after)
+    assert not predict_frame(planted_model, changed).iloc[position + 1:].equals(
+        predict_frame(planted_model, inputs).iloc[position + 1:])  # later predictions did react
+
+
+def test_predict_next_equals_the_research_frame(planted, planted_model):
+    frame = predict_frame(planted_model, planted.inputs)
+    for position in (1900, 2599):
+        history = planted.inputs.iloc[:position + 1]
+        prediction = predict_next(planted_model, history)
+        assert prediction.as_of == history.index[-1].date()
+        assert prediction.leverage == pytest.approx(frame["leverage"].iloc[position], rel=1e-6)
+        assert prediction.drag == pytest.approx(frame["drag"].iloc[position], rel=1e-5, abs=1e-10)
+        assert prediction.tqqq_return(0.01) == pytest.approx(prediction.leverage * 0.01 + prediction.drag)
+    # Only the last required_history() sessions matter.
+    short = planted.inputs.iloc[2599 + 1 - required_history(planted_model):2600]
+    assert predict_next(planted_model, short).leverage == pytest.approx(frame["leverage"].iloc[2599], rel=1e-6)
+
+
+def test_too_little_history_names_what_is_needed(planted, planted_model):
+    with pytest.raises(FeatureError, match=r"incomplete \(100 sessions of history; need about \d+"):
+        predict_next(planted_model, planted.inputs.iloc[:100])
+
+
+def test_baseline_prediction_is_the_formula(planted):
+    model = train(planted.inputs, "2012-01-01", variant="baseline")
+    prediction = predict_next(model, planted.inputs.iloc[:50])
+    irx = planted.inputs["irx"].iloc[49]
+    assert prediction.leverage == 3.0
+    assert prediction.drag == pytest.approx(-(0.0095 + 2 * irx / 100) / 252)
+
+
+def test_mismatched_models_are_rejected(planted, planted_model):
+    renamed = dataclasses.replace(planted_model, feature_names=(*planted_model.feature_names[:-1], "made_up"))
+    with pytest.raises(ModelMismatchError, match=r"features this code does not compute: \['made_up'\]"):
+        predict_next(renamed, planted.inputs)
+    wrong_network = dataclasses.replace(planted_model, network=build_compact(3, 10))
+    with pytest.raises(ModelMismatchError, match=r"input shape \(None, 10, 3\) does not match"):
+        predict_frame(wrong_network, planted.inputs)
+    no_scaler = dataclasses.replace(planted_model, scaler=None)
+    with pytest.raises(ModelMismatchError, match="lacks its network or scaler"):
+        predict_next(no_scaler, planted.inputs)
