@@ -31,13 +31,27 @@ def main() -> None:
     _library_on_path()
 
 
+def _run_options(parameter_help: str, output_help: str):
+    """The options `backtest` and `research` share, as the lean CLI names them."""
+    def decorate(command):
+        for option in reversed([
+            click.option("--parameter", "parameters", type=(str, str), multiple=True, metavar="NAME VALUE",
+                         help=parameter_help),
+            click.option("--output", type=click.Path(path_type=Path), help=output_help),
+            click.option("--data-folder", type=click.Path(path_type=Path),
+                         help="LEAN data folder (default from lean.json)."),
+            click.option("--object-store", type=click.Path(path_type=Path),
+                         help="ObjectStore folder (default storage/)."),
+        ]):
+            command = option(command)
+        return command
+    return decorate
+
+
 @main.command()
 @click.argument("project", type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.option("--parameter", "parameters", type=(str, str), multiple=True, metavar="NAME VALUE",
-              help="Override a config.json parameter (repeatable), as in `lean backtest`.")
-@click.option("--output", type=click.Path(path_type=Path), help="Output folder (default <project>/backtests/<time>).")
-@click.option("--data-folder", type=click.Path(path_type=Path), help="LEAN data folder (default from lean.json).")
-@click.option("--object-store", type=click.Path(path_type=Path), help="ObjectStore folder (default storage/).")
+@_run_options("Override a config.json parameter (repeatable), as in `lean backtest`.",
+              "Output folder (default <project>/backtests/<time>).")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def backtest(project: Path, parameters, output, data_folder, object_store, quiet) -> None:
     """Backtest a project folder (main.py + config.json), like `lean backtest`."""
@@ -60,11 +74,8 @@ def backtest(project: Path, parameters, output, data_folder, object_store, quiet
 
 @main.command()
 @click.argument("notebook", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--parameter", "parameters", type=(str, str), multiple=True, metavar="NAME VALUE",
-              help="Assign a notebook variable after its `parameters` cell (repeatable).")
-@click.option("--output", type=click.Path(path_type=Path), help="Folder for the executed notebook.")
-@click.option("--data-folder", type=click.Path(path_type=Path), help="LEAN data folder (default from lean.json).")
-@click.option("--object-store", type=click.Path(path_type=Path), help="ObjectStore folder (default storage/).")
+@_run_options("Assign a notebook variable after its `parameters` cell (repeatable).",
+              "Folder for the executed notebook.")
 @click.option("--timeout", default=3600, show_default=True, help="Seconds allowed per cell.")
 def research(notebook: Path, parameters, output, data_folder, object_store, timeout) -> None:
     """Execute a research notebook headless with QuantBook (like `lean research`, without Jupyter)."""
