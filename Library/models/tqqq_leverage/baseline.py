@@ -83,11 +83,15 @@ def baseline_frame(inputs: pd.DataFrame, params: BaselineParams = DEFAULT_BASELI
 
 
 def calibrate_baseline(inputs: pd.DataFrame, *, start: str | pd.Timestamp | None = None,
-                       end: str | pd.Timestamp | None = None, min_sessions: int = 250) -> BaselineParams:
+                       end: str | pd.Timestamp | None = None, financing_multiplier: float | None = None,
+                       min_sessions: int = 250) -> BaselineParams:
     """Least-squares fit of ``r_TQQQ,t = L r_QQQ,t - m r_f,t-1/252 - c/252`` on sessions in ``[start, end]``.
 
-    Returns ``BaselineParams(leverage=L, expense_ratio=c, financing_multiplier=m)``. Uses only sessions where
-    both returns and the previous IRX exist. Raises :class:`InputError` with fewer than ``min_sessions``.
+    Returns ``BaselineParams(leverage=L, expense_ratio=c, financing_multiplier=m)``. With
+    ``financing_multiplier`` given, ``m`` is fixed and only ``L`` and ``c`` are fitted: when rates barely
+    moved (2010-2016: 0-0.5%) ``m`` is not identified and a free fit returns nonsense (0.25 instead of 2).
+    Uses only sessions where both returns and the previous IRX exist; raises :class:`InputError` with fewer
+    than ``min_sessions``.
     """
     check_inputs(inputs)
     returns = daily_returns(inputs)
@@ -96,7 +100,15 @@ def calibrate_baseline(inputs: pd.DataFrame, *, start: str | pd.Timestamp | None
     if len(table) < min_sessions:
         raise InputError(f"calibrate_baseline: only {len(table)} sessions with TQQQ, QQQ and IRX between "
                          f"{start} and {end}; need at least {min_sessions}")
-    design = np.column_stack([table["x"], -table["rate"], -np.full(len(table), 1.0 / PERIODS_PER_YEAR)])
-    (leverage, multiplier, expense), *_ = np.linalg.lstsq(design, table["y"].to_numpy(), rcond=None)
+    constant = -np.full(len(table), 1.0 / PERIODS_PER_YEAR)
+    target = table["y"].to_numpy()
+    if financing_multiplier is None:
+        design = np.column_stack([table["x"], -table["rate"], constant])
+        (leverage, multiplier, expense), *_ = np.linalg.lstsq(design, target, rcond=None)
+    else:
+        multiplier = float(financing_multiplier)
+        design = np.column_stack([table["x"], constant])
+        (leverage, expense), *_ = np.linalg.lstsq(design, target + multiplier * table["rate"].to_numpy(),
+                                                 rcond=None)
     return BaselineParams(leverage=float(leverage), expense_ratio=float(expense),
                           financing_multiplier=float(multiplier))

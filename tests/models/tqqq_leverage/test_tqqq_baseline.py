@@ -54,6 +54,9 @@ def test_calibration_recovers_a_known_fund():
     assert params.leverage == pytest.approx(2.97, abs=0.002)
     assert params.multiplier == pytest.approx(2.3, abs=0.15)
     assert params.expense_ratio == pytest.approx(0.012, abs=0.004)
+    fixed = calibrate_baseline(inputs, financing_multiplier=2.3)
+    assert fixed.multiplier == 2.3 and fixed.expense_ratio == pytest.approx(0.012, abs=0.001)
+    assert fixed.leverage == pytest.approx(2.97, abs=0.002)
     with pytest.raises(InputError, match="only 99 sessions"):
         calibrate_baseline(inputs, end=index[99])
 
