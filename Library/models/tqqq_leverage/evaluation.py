@@ -160,7 +160,8 @@ def format_table(tables: Mapping[str, Mapping[str, float]]) -> str:
     """The source's table as text, one column per model (e.g. ``{"baseline": ..., "compact": ...}``)."""
     names = list(tables)
     label_width = max(len(label) for label, _, _ in _ROWS) + 2
-    lines = ["".ljust(label_width) + "".join(name.rjust(14) for name in names)]
+    width = max([14, *(len(name) + 2 for name in names)])
+    lines = ["".ljust(label_width) + "".join(name.rjust(width) for name in names)]
     for label, key, fmt in _ROWS:
         if not key:
             lines.append(label)
@@ -168,7 +169,7 @@ def format_table(tables: Mapping[str, Mapping[str, float]]) -> str:
         cells = []
         for name in names:
             value = tables[name].get(key, float("nan"))
-            cells.append(("n/a" if value is None or not np.isfinite(value) else fmt.format(value)).rjust(14))
+            cells.append(("n/a" if value is None or not np.isfinite(value) else fmt.format(value)).rjust(width))
         lines.append(label.ljust(label_width) + "".join(cells))
     return "\n".join(lines)
 

@@ -290,7 +290,9 @@ FEATURE_NAMES: tuple[str, ...] = _names()
 # own 63-session level) carry it; raw drag levels are left out because they move with rates and costs for
 # years, and a network fitted on 2010-2016 then "reverts" a level shift (measured: +10%/yr of tracking
 # difference out of sample with drag_ewm_2, about 0 with the surprises). Volatility decay and rebalancing costs
-# come from implied and realised variance, stress and weekends from the rest.
+# come from implied and realised variance, stress and weekends from the rest. The T-bill rate is in so the
+# leverage and drag may depend on it; the RangeScaler keeps a rate regime unseen in training (2% in 2018 after
+# 0-0.5% in 2010-2016) at the edge of the training range instead of extrapolating it.
 COMPACT_FEATURES: tuple[str, ...] = (
     "qqq_ret_1", "qqq_vol_5", "qqq_decay_3x_21", "drag_surprise_1", "drag_surprise_ewm_2", "lev_slope_63",
     "vix_level", "vix_change_1", "vix_decay_3x", "term_ratio", "rate_irx", "regime_stress_index",

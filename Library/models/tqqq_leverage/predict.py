@@ -30,8 +30,8 @@ from .inputs import check_inputs
 if TYPE_CHECKING:
     from .training import TrainedModel
 
-__all__ = ["CLIP", "LeveragePrediction", "ModelMismatchError", "predict_frame", "predict_next",
-           "required_history"]
+__all__ = ["CLIP", "LeveragePrediction", "ModelMismatchError", "check_model", "predict_frame", "predict_next",
+           "required_history", "run_network"]
 
 CLIP = 8.0  # standardised features are clipped to +-8 so an outlier day cannot push the network off its domain
 
@@ -83,13 +83,22 @@ def check_model(model: TrainedModel | Any) -> None:
         raise ModelMismatchError(f"scaler was fitted on {n_scaled} features, the model needs {len(names)}")
 
 
+def run_network(network: Any, windows: np.ndarray, chunk: int = 4096) -> np.ndarray:
+    """The network's outputs for ``windows``, in inference mode (no dropout, no retracing per call)."""
+    if len(windows) == 0:
+        return np.empty((0, int(network.output_shape[-1])))
+    parts = [np.asarray(network(windows[i:i + chunk], training=False), dtype=float)
+             for i in range(0, len(windows), chunk)]
+    return np.concatenate(parts)
+
+
 def _network_outputs(model: TrainedModel | Any, features: pd.DataFrame, ends: np.ndarray) -> tuple[np.ndarray, ...]:
     values = features.to_numpy(dtype=float)
     first = max(0, int(ends.min()) - int(model.window) + 1) if len(ends) else 0
     block = values[first:]
     scaled = np.clip(model.scaler.transform(block), -CLIP, CLIP)
     windows = feature_windows(scaled, ends - first, int(model.window))
-    out = np.asarray(model.network.predict(windows, batch_size=1024, verbose=0), dtype=float)
+    out = run_network(model.network, windows)
     if out.ndim != 2 or out.shape[1] not in (1, 2) or len(out) != len(ends):
         raise ModelMismatchError(f"network output has shape {out.shape}; expected (n, 1) or (n, 2)")
     residual = out[:, 1] if out.shape[1] == 2 else np.zeros(len(out))

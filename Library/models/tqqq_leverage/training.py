@@ -36,7 +36,7 @@ from .features import (
 )
 from .inputs import InputError, check_inputs
 from .networks import TQQQFocusedLoss, TrackingLoss, average_members, build_compact, build_reference
-from .predict import CLIP, predict_frame
+from .predict import CLIP, predict_frame, run_network
 from .scaling import RangeScaler
 from .target import daily_returns
 
@@ -191,7 +191,7 @@ def _resolve(variant: str, config: TrainingConfig | None) -> TrainingConfig:
 
 
 def _predict_network(network: keras.Model, windows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    out = np.asarray(network.predict(windows, batch_size=1024, verbose=0), dtype=float)
+    out = run_network(network, windows)
     drag = out[:, 1] if out.shape[1] == 2 else np.zeros(len(out))
     return out[:, 0], drag
 
