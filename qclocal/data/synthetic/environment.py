@@ -18,6 +18,8 @@ Model (session t):
 - QQQ's log return is ``1.15 m_t + f_t`` with the tech factor ``f_t = 0.45 sigma_t w_t``.
 - VIX3M: ``log VIX3M = log VIX + 0.07 - 0.3 (log VIX - m) + e_t``, ``e`` AR(1) (phi 0.9, sd 0.02): contango in
   calm markets, backwardation in stress.
+- The `leveraged-etf` scenario also writes IRX (the bill) and TNX (bill + an AR(1) term spread) as index bars,
+  as `qclocal data import` writes the real ones.
 - The policy rate moves in 25 bp steps at meetings every 32 sessions toward a latent target (an AR(1) around 2%,
   four-year half-life, monthly sd 0.25 pp), floored at 0.125% (the midpoint of a 0-0.25% band). The 3-month
   bill (``tbill``, FRED ``DTB3``, LEAN's risk-free file) is the policy rate minus 5 bp plus small AR(1) noise,

@@ -63,6 +63,27 @@ def drag(dt_years: np.ndarray, rate_prev: np.ndarray, p: dict = PARAMS) -> np.nd
     return dt_years * (p["expense"] + p["financing_multiple"] * (rate_prev / 100 + p["swap_spread"]))
 
 
+TERM_SPREAD = {"mean": 1.5, "phi": 0.995, "sd": 0.03, "floor": -0.5, "cap": 3.5}
+
+
+def rate_indexes(tbill: np.ndarray, index: pd.DatetimeIndex, rng: np.random.Generator) -> dict[str, pd.DataFrame]:
+    """IRX (the 13-week bill, percent) and TNX (10-year yield = bill + an AR(1) term spread), written as index
+    bars like ``qclocal data import`` writes the real ones, so the same algorithm reads both."""
+    p = TERM_SPREAD
+    draws = rng.standard_normal(len(tbill))
+    spread = np.empty(len(tbill))
+    level = p["mean"]
+    for t, z in enumerate(draws):
+        level = float(np.clip(p["mean"] + p["phi"] * (level - p["mean"]) + p["sd"] * z, p["floor"], p["cap"]))
+        spread[t] = level
+    out = {}
+    for name, values in (("IRX", tbill), ("TNX", np.maximum(tbill + spread, 0.05))):
+        close = np.round(values, 4)
+        out[name] = pd.DataFrame({"open": close, "high": close, "low": close, "close": close,
+                                  "volume": np.zeros(len(close))}, index=index)
+    return out
+
+
 def simulate(index: pd.DatetimeIndex, seed: int) -> SyntheticMarket:
     env = environment.market(seed, index)
     n = len(index)
@@ -79,6 +100,7 @@ def simulate(index: pd.DatetimeIndex, seed: int) -> SyntheticMarket:
     frame = equity_bars(index, path, sigma, logs / sigma, np.array([TQQQ_DOLLAR_VOLUME]),
                         stream(seed, NAME, "bars"))[0]
     equities, indexes, rates, fred = env.shared_outputs(("VIX", "VIX3M"))
+    indexes.update(rate_indexes(env.tbill, index, stream(seed, NAME, "term-spread")))
     equities["QQQ"] = env.fund("QQQ")
     equities["TQQQ"] = Equity(frame, split_events(index, path.split_ratio[:, 0]))
     p = PARAMS
@@ -89,6 +111,7 @@ def simulate(index: pd.DatetimeIndex, seed: int) -> SyntheticMarket:
                  "dt_years = calendar days since the previous session / 365; simple returns of split-adjusted "
                  "closes",
         "parameters": dict(p),
+        "rates": {"IRX": "DTB3 (the bill rate), percent", "TNX": "IRX + AR(1) term spread", **TERM_SPREAD},
         "regression": {
             "regressors": ["r_QQQ", "r_QQQ*(VIX[t-1]-vix_ref)/10", "r_QQQ*(rate[t-1]-rate_ref)", "dt_years",
                            "dt_years*rate[t-1]"],
