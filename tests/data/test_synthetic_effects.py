@@ -89,30 +89,84 @@ def test_mag7_online_features_match_the_source_definition(mag7):
     np.testing.assert_array_equal(np.array(above)[199:], reference["above"].to_numpy()[199:])
 
 
-def test_mag7_feature_loadings_are_recovered(mag7):
-    folder, truth = mag7
-    features = truth["features"]
-    spy = np.log(daily_bars(folder, "SPY")["close"]).diff()
-    qqq = np.log(daily_bars(folder, "QQQ")["close"]).diff()
+def _mag7_panel(folder, truth):
+    """Per name: adjusted bars, the source features (clipped z-scores, centred regime) and the idio vol v_t."""
     vix_prev = index_closes(folder, "VIX").shift(1)
-    ys, xs = [], []
+    out = {}
     for ticker, name in truth["names"].items():
         bars = daily_bars(folder, ticker)
         feats = mag7_features(bars)
+        x = feats[truth["features"]].clip(-truth["z_clip"], truth["z_clip"])
+        x["regime"] = feats["above"].astype(float) - 0.5
         v = name["idio_vol"] / math.sqrt(252) * np.sqrt(vix_prev.reindex(bars.index) / 17)
-        frame = pd.concat([
-            np.log(bars["close"]).diff() / v,
-            feats[features].clip(-truth["z_clip"], truth["z_clip"]).shift(1),
-            (feats["above"].astype(float) - 0.5).shift(1),
-            spy.reindex(bars.index) / v, qqq.reindex(bars.index) / v, 1 / v,
-        ], axis=1).dropna()
+        out[ticker] = (bars, x, v)
+    return out
+
+
+def test_mag7_feature_loadings_are_recovered(mag7):
+    """Each session's impulse acts on the returns of the next `horizon` sessions, evenly: regress the return
+    (in idio vols) on the mean of the clipped features over the previous `horizon` sessions."""
+    folder, truth = mag7
+    horizon = truth["horizon"]
+    spy = np.log(daily_bars(folder, "SPY")["close"]).diff()
+    qqq = np.log(daily_bars(folder, "QQQ")["close"]).diff()
+    ys, xs = [], []
+    for bars, x, v in _mag7_panel(folder, truth).values():
+        spread = x.rolling(horizon, min_periods=horizon).mean().shift(1)    # sessions t-h .. t-1
+        frame = pd.concat([np.log(bars["close"]).diff() / v, spread, spy.reindex(bars.index) / v,
+                           qqq.reindex(bars.index) / v, 1 / v], axis=1).dropna()
         ys.append(frame.iloc[:, 0].to_numpy())
         xs.append(frame.iloc[:, 1:].to_numpy())
     fit = ols(np.concatenate(ys), np.concatenate(xs), robust=True)
-    planted = np.array([truth["loadings"][f] for f in features] + [truth["trend_loading"]])
+    planted = truth["strength"] * np.array([truth["loadings"][f] for f in truth["features"]]
+                                           + [truth["trend_loading"]])
     assert np.abs(fit.z(np.r_[planted, fit.coef[5:]])).max() < Z_TOL, (fit.coef[:5], planted, fit.se[:5])
-    assert fit.wald(slice(0, 5)) > 60                      # jointly far from "no effect" (chi2_5, p < 1e-11)
-    assert 0.97 < fit.resid_sd < 1.05                      # returns are in units of the planted idio vol
+    assert (np.abs(planted) / fit.se[:5]).min() > SIGNIFICANT   # every term is real, not noise
+    assert 0.97 < fit.resid_sd < 1.05                            # returns are in units of the planted idio vol
+    # the old one-session model (today's features act on tomorrow only) is rejected
+    lag1 = []
+    for bars, x, v in _mag7_panel(folder, truth).values():
+        frame = pd.concat([np.log(bars["close"]).diff() / v, x.shift(1), x.rolling(horizon).mean().shift(1)],
+                          axis=1).dropna()
+        lag1.append(frame.to_numpy())
+    both = ols(np.concatenate(lag1)[:, 0], np.concatenate(lag1)[:, 1:], robust=True)
+    # given the 21-session means, yesterday's features add nothing (their 1/21 share is in the means) ...
+    assert np.abs(both.coef[:5] / both.se[:5]).max() < Z_TOL
+    # ... while the means are jointly far from "no effect" (chi2_5)
+    assert both.wald(slice(5, 10)) > 200
+
+
+def test_mag7_effect_persists_over_the_label_horizon(mag7):
+    """The planted 21-session return known at each month start ranks the names' realised 21-day returns.
+
+    Built from the files: impulse q = strength (g . clipped z + g_trend regime); known part at the close
+    before month start d: v sum_m q[d-1-m] (21 - m) / 21; realised: the sum of the 21 daily simple returns from d.
+    No-skill null: Spearman IC over 8 names has sd 1/sqrt(7) per date, and monthly windows do not overlap.
+    """
+    folder, truth = mag7
+    horizon = truth["horizon"]
+    g = truth["strength"] * pd.Series({**truth["loadings"], "regime": truth["trend_loading"]})
+    weights = (horizon - np.arange(horizon)) / horizon
+    known, realised = {}, {}
+    for ticker, (bars, x, v) in _mag7_panel(folder, truth).items():
+        q = x[list(g.index)] @ g
+        known[ticker] = v * sum(w * q.shift(m) for m, w in enumerate(weights))
+        ret = bars["close"].pct_change()
+        realised[ticker] = ret.rolling(horizon).sum().shift(-(horizon - 1))   # sessions d .. d+20
+    known, realised = pd.DataFrame(known), pd.DataFrame(realised)
+    days = known.index
+    firsts = np.flatnonzero(np.r_[False, days.month[1:] != days.month[:-1]])
+    ics = []
+    for d in firsts:
+        a, b = known.iloc[d - 1], realised.iloc[d]
+        if a.notna().all() and b.notna().all():
+            ics.append(a.rank().corr(b.rank()))
+    ics = np.array(ics)
+    assert len(ics) > 200
+    assert ics.mean() > 3 * 3 / math.sqrt(7) / math.sqrt(len(ics))      # 3x the 3-SE no-skill bound
+    assert 0.2 < ics.mean() < 0.45
+    # the truth's summary is the same statistic (it also starts at the first written month)
+    assert abs(ics.mean() - truth["realised"]["monthly_ic_mean"]) < 0.02
 
 
 # ---------------------------------------------------------------------------------------------- reversal

@@ -6,19 +6,26 @@ Generative model (log returns, session t; ``m_t`` the environment's market retur
   ``environment``).
 - Stock i: ``r_{i,t} = alpha_i / 252 + beta_i m_t + c_i f_t + v_{i,t} (s_{i,t-1} + e_{i,t})`` with idiosyncratic
   daily vol ``v_{i,t} = idio_i / sqrt(252) * sqrt(VIX_{t-1} / 17)`` (``idio_i`` from the name's total vol).
-- The planted signal, decided at the close of t-1 from that name's split-adjusted OHLC history:
-  ``s = sum_k g_k clip(z_k, -4, 4) + g_trend (1[close > SMA200] - 1/2)`` with ``z_k`` the mag7 features (see
-  ``mag7_features``: daily return, MACD histogram 12/26/9, Bollinger width +-1.25 sd over 20, distance to PSAR
-  0.02/0.2, each z-scored over 252 sessions). ``s`` is in units of the name's idiosyncratic daily vol.
-  Over the next 21 sessions the expected extra log return is ``sum_{h=0}^{20} v s_{t+h}``, about ``21 v s_t``
-  for the persistent features; the daily-return feature acts for one session only.
+- The planted effect acts over the strategy's 21-session label horizon. At the close of each session u, the
+  name's *impulse* is ``q_u = strength * (sum_k g_k clip(z_k,u, -4, 4) + g_trend (1[close_u > SMA200_u] - 1/2))``,
+  from its split-adjusted OHLC up to u, with ``z_k`` the mag7 features (see ``mag7_features``: daily return,
+  MACD histogram 12/26/9, Bollinger width +-1.25 sd over 20, distance to PSAR 0.02/0.2, each z-scored over 252
+  sessions). ``q_u`` is spread evenly over the next 21 sessions: ``s_t = (1/21) sum_{j=0}^{20} q_{t-j}``, so
+  each session's feature state adds ``q_u`` daily idiosyncratic vols to the name's log return over the 21
+  sessions after it, and nothing after that.
+- So at a decision on session d (from the close of d-1) the planted part of the next 21 sessions' return that is
+  already determined is ``v * sum_{m=0}^{20} q_{d-1-m} (21 - m) / 21``: it is persistent over the whole label
+  window, and it depends only on the last 21 sessions' features, which a 60-bar LSTM window sees in full.
+  Daily it is weak (``s`` has a standard deviation of ~0.18 daily idiosyncratic vols, ~3% of a day's variance);
+  over 21 sessions it ranks the 8 names with a monthly Spearman IC of ~0.35 (``truth["realised"]``).
 - Features run on a 300-session burn-in before ``start`` (simulated on real earlier sessions, not written), so
   the effect is live from the first written session.
 - BIL accrues the 3-month bill less 0.135% a year, with 1 bp daily noise, from $91.50. Splits: 2^k-for-1 after
   a raw close above each name's threshold. Start prices apply at the start of the burn-in.
 
-Recovery: regress ``r_{i,t} / v_{i,t}`` on the lagged clipped z-scores and the centred regime, controlling for the
-same-day SPY and QQQ returns scaled by ``1 / v_{i,t}``; the slopes estimate ``g`` with residual sd 1.
+Recovery: regress ``r_{i,t} / v_{i,t}`` on the 21-session means of the lagged clipped z-scores and of the centred
+regime (sessions t-21 .. t-1), controlling for the same-day SPY and QQQ returns scaled by ``1 / v_{i,t}``; the
+slopes estimate ``strength * g`` with residual sd 1.
 """
 
 from __future__ import annotations
@@ -64,10 +71,15 @@ NAME_PARAMS = {
     "NVDA": (0.45, 1.40, 1.2, 0.08, 14.0, 1e9, 500.0),
     "AMD": (0.55, 1.50, 1.2, 0.05, 5.5, 0.8e9, float("inf")),
 }
-LOADINGS = {"return": -0.025, "macd_hist": 0.04, "bb_width": -0.025, "psar_dist": 0.035}
-TREND_LOADING = 0.05
+# Impulse loadings: the extra log return over the next HORIZON sessions per unit of clipped z-score (or of the
+# centred regime), in units of the name's daily idiosyncratic vol. STRENGTH scales them all.
+LOADINGS = {"return": -0.20, "macd_hist": 0.12, "bb_width": -0.12, "psar_dist": 0.12}
+TREND_LOADING = 0.10
+STRENGTH = 1.0
+HORIZON = 21
 Z_CLIP = 4.0
 BURN_IN = 300
+SCENARIO_VERSION = 2          # 1: one-session effect of today's features; 2: spread over the next 21 sessions
 MARKET_VAR = (environment.REALISED_TO_IMPLIED * 0.185) ** 2      # typical annual market variance
 FACTOR_VAR = environment.QQQ_IDIO_TO_MARKET_VOL ** 2 * MARKET_VAR
 BIL_START_PRICE = 91.5
@@ -94,12 +106,15 @@ def simulate(index: pd.DatetimeIndex, seed: int) -> SyntheticMarket:
     g = np.array([LOADINGS[f] for f in FEATURES])
     splitter = Splitter(split_above=split_above)
 
+    impulses = np.zeros((HORIZON, k))          # q of the last HORIZON sessions (a ring buffer)
+    impulse = np.zeros((n, k))
     feats = OnlineFeatures(n, k)
     latent = start_price.copy()
     shares = np.ones(k)
     raw = np.zeros((n, k))
     ratio = np.ones((n, k))
     bars = np.zeros((n, k, 5))
+    adjusted = np.zeros((n, k))
     signal = np.zeros((n, k))
     zs = np.full((n, 4, k), np.nan)
     regime = np.full((n, k), np.nan)
@@ -117,11 +132,14 @@ def simulate(index: pd.DatetimeIndex, seed: int) -> SyntheticMarket:
         shock = np.log(raw[t] / prev) / day_sigma
         bars[t] = np.column_stack([o, h, lo, raw[t],
                                    share_volume(dollar_volume, raw[t], shock, liquidity[t], noise[t, :, 3])])
-        feats.update(raw[t] * shares, h * shares, lo * shares)
+        adjusted[t] = raw[t] * shares
+        feats.update(adjusted[t], h * shares, lo * shares)
         zt, above = feats.zscores(), feats.above_sma()
         if zt is not None and above is not None:
             zs[t], regime[t] = zt, above
-            signal[t] = g @ np.clip(zt, -Z_CLIP, Z_CLIP) + TREND_LOADING * (above - 0.5)
+            impulse[t] = STRENGTH * (g @ np.clip(zt, -Z_CLIP, Z_CLIP) + TREND_LOADING * (above - 0.5))
+        impulses[t % HORIZON] = impulse[t]
+        signal[t] = impulses.mean(axis=0)
 
     out = slice(b, n)
     equities = {s: Equity(bars_frame(index, *bars[out, j].T), split_events(index, ratio[out, j]))
@@ -132,13 +150,17 @@ def simulate(index: pd.DatetimeIndex, seed: int) -> SyntheticMarket:
     equities["QQQ"] = shared.fund("QQQ")
     equities["BIL"] = _bil(shared, seed)
     live = ~np.isnan(regime[out])
+    ic = monthly_ic(index, known_part(impulse, v)[out], adjusted[out])
     truth = {
         "model": "r[i,t] = alpha_i/252 + beta_i*m[t] + c_i*f[t] + v[i,t]*(s[i,t-1] + e[i,t]); "
-                 "s = sum_k g_k*clip(z_k, -4, 4) + g_trend*(1[close > SMA200] - 0.5); "
-                 "v[i,t] = idio_i/sqrt(252)*sqrt(VIX[t-1]/17); log returns of split-adjusted closes",
+                 "s[t] = mean(q[t-20..t]); q = strength*(sum_k g_k*clip(z_k, -4, 4) + g_trend*(1[close > SMA200] "
+                 "- 0.5)); v[i,t] = idio_i/sqrt(252)*sqrt(VIX[t-1]/17); log returns of split-adjusted closes",
+        "scenario_version": SCENARIO_VERSION,
         "features": list(FEATURES),
         "loadings": dict(LOADINGS),
         "trend_loading": TREND_LOADING,
+        "strength": STRENGTH,
+        "horizon": HORIZON,
         "z_clip": Z_CLIP,
         "z_window": 252,
         "burn_in_sessions": BURN_IN,
@@ -146,6 +168,10 @@ def simulate(index: pd.DatetimeIndex, seed: int) -> SyntheticMarket:
                       "idio_vol": idio[j], "start_price": start_price[j]} for j, s in enumerate(STOCKS)},
         "realised": {
             "signal_sd": float(np.nanstd(signal[out])),
+            "impulse_sd": float(np.nanstd(impulse[out])),
+            # the determined part of the next 21 sessions' return (known_part) against the realised sum of
+            # the 21 daily simple returns from each month's first session: Spearman over the 8 names
+            "monthly_ic_mean": ic[0], "monthly_ic_t": ic[1], "monthly_ic_dates": ic[2],
             "share_above_sma200": float(np.nanmean(regime[out])),
             "sessions_with_signal": int(live.all(axis=1).sum()),
         },
@@ -153,6 +179,36 @@ def simulate(index: pd.DatetimeIndex, seed: int) -> SyntheticMarket:
         "splits": {t: [[d.isoformat(), r] for d, r in e.splits] for t, e in equities.items() if e.splits},
     }
     return SyntheticMarket(equities=equities, indexes=indexes, rates_percent=rates, fred=fred, truth=truth)
+
+
+def known_part(impulse: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """At session t (after its close): the planted log return of sessions t+1 .. t+HORIZON that is already
+    determined, ``v_t sum_{m=0}^{H-1} q_{t-m} (H - m) / H`` (later impulses are not known yet; ``v`` is held at
+    today's value)."""
+    weights = (HORIZON - np.arange(HORIZON)) / HORIZON
+    out = np.zeros_like(impulse)
+    for m, w in enumerate(weights):
+        out[m:] += w * impulse[: len(impulse) - m]
+    return out * v
+
+
+def monthly_ic(index: pd.DatetimeIndex, expected: np.ndarray, close: np.ndarray) -> tuple[float, float, int]:
+    """(mean, t, dates) of the Spearman IC between ``expected`` at the session before each month's first
+    session d and the sum of the daily simple returns of sessions d .. d + HORIZON - 1."""
+    ret = np.vstack([np.zeros((1, close.shape[1])), close[1:] / close[:-1] - 1])
+    cum = np.cumsum(ret, axis=0)
+    firsts = np.flatnonzero(np.r_[False, index.month[1:] != index.month[:-1]])
+    ics = []
+    for d in firsts:
+        if d + HORIZON - 1 >= len(index):
+            break
+        realised = cum[d + HORIZON - 1] - cum[d - 1]
+        a, b = expected[d - 1].argsort().argsort(), realised.argsort().argsort()
+        ics.append(float(np.corrcoef(a, b)[0, 1]))
+    if len(ics) < 2:
+        return float("nan"), float("nan"), len(ics)
+    values = np.array(ics)
+    return float(values.mean()), float(values.mean() / values.std(ddof=1) * math.sqrt(len(values))), len(values)
 
 
 def _bil(env: environment.Environment, seed: int) -> Equity:

@@ -8,6 +8,9 @@ IC bound: with no skill, the Spearman IC over 8 names has mean 0 and standard de
 per date; monthly dates with 21-bar forward windows do not overlap, so the mean over D dates has standard error
 0.378 / sqrt(D). We require the mean IC above 3 standard errors (0.147 for D = 59): a no-skill model passes
 with probability ~0.1%. (The hidden state itself scores ~0.6 here; momentum scores ~0.)
+
+Marked slow: the default planted-data test is the synthetic ``mag7`` scenario's (test_mag7_scenario.py), which
+plants its effect through the strategy's own features.
 """
 
 from __future__ import annotations
@@ -22,6 +25,8 @@ from models.mag7_lstm.evaluation import forward_returns, information_coefficient
 from models.mag7_lstm.schedule import month_starts
 from models.mag7_lstm.signals import lstm_score_panel, momentum_panel
 from models.mag7_lstm.training import train
+
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")

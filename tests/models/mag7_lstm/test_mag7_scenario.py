@@ -1,11 +1,8 @@
 """The synthetic ``mag7`` scenario (qclocal.data.synthetic): same features, and the planted effect recovered.
 
-The scenario plants ``s = sum_k g_k clip(z_k) + g_trend (1[close > SMA200] - 1/2)`` into the next day's return,
-from the same four z-scored features (its PSAR is the source's loop). Measured at its committed strength
-(seed 7, 2012-2020), the planted signal itself scores a mean monthly IC against the realised 21-day returns of only
-~0.09 (t ~ 1.6 over 54 month starts), because MACD and PSAR distance turn over within the 21-day label window. No
-model can clear a no-skill bound at that strength, so the slow test scales the scenario's loadings by 4 (its own
-generative process, stronger), where the planted signal scores ~0.24.
+The scenario spreads each session's impulse ``q = sum_k g_k clip(z_k) + g_trend (1[close > SMA200] - 1/2)``, built
+from the same four z-scored features (its PSAR is the source's loop), evenly over the next 21 sessions' returns:
+a persistent effect over the label horizon. The scenario is used as generated (no monkeypatching).
 """
 
 from __future__ import annotations
@@ -15,10 +12,11 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from models.mag7_lstm.backtest import backtest_rule
 from models.mag7_lstm.evaluation import forward_returns, information_coefficients, ranking_summary
 from models.mag7_lstm.features import compute_features, raw_features, sma, source_parabolic_sar
 from models.mag7_lstm.schedule import month_starts
-from models.mag7_lstm.signals import lstm_score_panel
+from models.mag7_lstm.signals import lstm_score_panel, momentum_panel
 from models.mag7_lstm.training import train
 
 synthetic = pytest.importorskip("qclocal.data.synthetic")
@@ -70,32 +68,58 @@ def test_library_features_are_the_scenarios_features(market):
         assert np.corrcoef(ours["psar_dist"], theirs["psar_dist"])[0, 1] > 0.9
 
 
-@pytest.mark.slow
-def test_lstm_recovers_the_planted_effect_at_four_times_the_strength(monkeypatch):
-    monkeypatch.setattr(scenario, "LOADINGS", {k: 4 * v for k, v in scenario.LOADINGS.items()})
-    monkeypatch.setattr(scenario, "TREND_LOADING", 4 * scenario.TREND_LOADING)
-    market = synthetic.simulate("mag7", seed=7, start="2012-01-01", end="2020-12-31")
-    bars = {t: _adjusted(market.equities[t]) for t in UNIVERSE}
+@pytest.fixture(scope="module")
+def trained():
+    """One model trained on the scenario as generated (seed 7, 2010-2020), cut off before 2016, scored on the 60
+    month starts of 2016-2020 (each with a complete 21-bar forward window)."""
+    long = synthetic.simulate("mag7", seed=7, start="2010-01-01", end="2020-12-31")
+    bars = {t: _adjusted(long.equities[t]) for t in UNIVERSE}
     days = bars["AAPL"].index
-    rebalance = month_starts(days, "2016-07-01", days[-22])
+    rebalance = month_starts(days, "2016-01-01", days[-22])
     model = train(bars, rebalance[0] - pd.Timedelta(days=1), epochs=8, validation_days=0, seed=0)
-    lstm = lstm_score_panel([model], bars, rebalance)
     closes = pd.DataFrame({t: b["close"] for t, b in bars.items()})
-    realised = forward_returns(closes, rebalance)
-    # the planted signal, from the truth's loadings and our features
-    truth = market.truth
-    feats = {t: compute_features(b).clip(-4, 4) for t, b in bars.items()}  # causal: rows < day are as of day
-    above = {t: (b["close"] > sma(b["close"])).astype(float) for t, b in bars.items()}
-    loadings, trend = truth["loadings"], truth["trend_loading"]
-    planted = {}
-    for day in rebalance:
-        planted[day] = {t: sum(loadings[k] * feats[t].loc[:day - pd.Timedelta(days=1), k].iloc[-1] for k in loadings)
-                        + trend * (above[t].loc[:day - pd.Timedelta(days=1)].iloc[-1] - 0.5) for t in bars}
-    planted = pd.DataFrame(planted).T
-    dates = len(rebalance)
-    bound = 3 / math.sqrt(len(UNIVERSE) - 1) / math.sqrt(dates)  # 3 standard errors of the no-skill null
-    # recovery: the model ranks names like the planted signal does (no return noise in this comparison)
-    assert information_coefficients(lstm, planted).mean() > 2 * bound
-    # and it predicts realised returns above the no-skill bound (observed 0.19 against the bound 0.15)
-    summary = ranking_summary(lstm, realised)
-    assert summary["ic_mean"] > bound and summary["spread_mean"] > 0
+    return {"market": long, "bars": bars, "rebalance": rebalance, "model": model, "closes": closes,
+            "lstm": lstm_score_panel([model], bars, rebalance), "momentum": momentum_panel(closes, rebalance),
+            "realised": forward_returns(closes, rebalance)}
+
+
+def _planted_known_part(truth: dict, bars: dict[str, pd.DataFrame], days: pd.DatetimeIndex) -> pd.DataFrame:
+    """The scenario's determined 21-day return at each date, from the truth's loadings and our features
+    (LEAN's PSAR where the scenario uses the source's; close enough for a rank comparison)."""
+    g = truth["strength"] * pd.Series({**truth["loadings"], "regime": truth["trend_loading"]})
+    horizon = truth["horizon"]
+    weights = (horizon - np.arange(horizon)) / horizon
+    out = {}
+    for ticker, frame in bars.items():
+        x = compute_features(frame).clip(-truth["z_clip"], truth["z_clip"])
+        x["regime"] = (frame["close"] > sma(frame["close"])).astype(float).reindex(x.index) - 0.5
+        q = x[list(g.index)] @ g
+        known = sum(w * q.shift(m) for m, w in enumerate(weights))
+        out[ticker] = known.shift(1).reindex(days)       # as of a date: rows strictly before it
+    return pd.DataFrame(out)
+
+
+def test_lstm_finds_the_planted_effect_and_beats_momentum(trained):
+    """The bound: with no skill, the Spearman IC of 8 names has mean 0 and sd 1/sqrt(7) = 0.378 on each date,
+    and monthly dates with 21-bar forward windows do not overlap, so the mean over D dates has standard error
+    0.378/sqrt(D). A mean IC above 3 standard errors (0.146 for D = 60) happens by chance with probability
+    ~0.1%. The planted signal itself scores ~0.3 here (truth["realised"]["monthly_ic_mean"]); the model
+    scores ~0.29 (seed 0) and 12-1 momentum ~-0.05."""
+    lstm = ranking_summary(trained["lstm"], trained["realised"])
+    dates = lstm["dates"]
+    assert dates == 60
+    bound = 3 / math.sqrt(len(UNIVERSE) - 1) / math.sqrt(dates)
+    assert lstm["ic_mean"] > bound
+    assert lstm["spread_mean"] > 0 and lstm["ic_positive_share"] > 0.6
+    momentum = ranking_summary(trained["momentum"], trained["realised"])
+    assert lstm["ic_mean"] > momentum["ic_mean"] + bound
+    # it learnt the planted effect, not something else: it ranks names like the planted 21-day return
+    planted = _planted_known_part(trained["market"].truth, trained["bars"], trained["rebalance"])
+    assert information_coefficients(trained["lstm"], planted).mean() > 2 * bound
+    # and the rule driven by it beats the same rule driven by 12-1 momentum
+    bil = trained["market"].equities["BIL"].bars["close"]
+    start = trained["rebalance"][0]
+    with_lstm = backtest_rule(trained["bars"], trained["lstm"], start=start, treasury=bil)
+    with_momentum = backtest_rule(trained["bars"], trained["momentum"], start=start, treasury=bil)
+    assert with_lstm.stats["car"] > with_momentum.stats["car"] + 0.03
+    assert with_lstm.stats["sharpe"] > with_momentum.stats["sharpe"] + 0.2
