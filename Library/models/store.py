@@ -81,8 +81,14 @@ class ModelIntegrityError(ValueError):
 
 
 def train_command(strategy: str) -> str:
-    """The command that trains ``strategy``'s timeline."""
-    return TRAIN_COMMANDS.get(strategy, f"qclocal research research/{strategy}.ipynb")
+    """The command that trains ``strategy``'s timeline. A variant timeline ``<strategy>_<variant>`` (for example
+    ``tqqq_leverage_reference``) is trained by its strategy's notebook with ``--parameter variants <variant>``."""
+    if strategy in TRAIN_COMMANDS:
+        return TRAIN_COMMANDS[strategy]
+    for name in STRATEGIES:
+        if strategy.startswith(name + "_"):
+            return f"{TRAIN_COMMANDS[name]} --parameter variants {strategy[len(name) + 1:]}"
+    return f"qclocal research research/{strategy}.ipynb"
 
 
 def manifest_key(strategy: str, cutoff: date | datetime | str) -> str:

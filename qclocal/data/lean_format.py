@@ -11,6 +11,7 @@ import io
 import zipfile
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -24,6 +25,16 @@ _SCALE = {"equity": 10000.0, "index": 1.0}
 
 class MissingDataError(FileNotFoundError):
     """A subscription's data file is absent; the message names the file and the command that creates it."""
+
+
+@lru_cache(maxsize=256)
+def _daily_or_hour_file(path: str, size: int, mtime_ns: int) -> pd.DataFrame:
+    """Parsed rows of one daily/hour zip, cached by path, size and mtime: history() calls every bar re-read it."""
+    raw = _read_zip_csv(Path(path))
+    frame = raw.iloc[:, 1:6].astype(float)
+    frame.columns = TRADE_COLUMNS
+    frame.index = pd.DatetimeIndex(pd.to_datetime(raw[0], format="%Y%m%d %H:%M"), name="time")
+    return frame
 
 
 def _read_zip_csv(path: Path, header=None) -> pd.DataFrame:
@@ -57,11 +68,8 @@ def read_bars(data_folder: Path, security_type: str, ticker: str, resolution: st
         path = bar_file(data_folder, security_type, ticker, resolution, market=market)
         if not path.is_file():
             raise MissingDataError(missing_data_message(path, ticker))
-        raw = _read_zip_csv(path)
-        times = pd.to_datetime(raw[0], format="%Y%m%d %H:%M")
-        frame = raw.iloc[:, 1:6].astype(float)
-        frame.columns = TRADE_COLUMNS
-        frame.index = pd.DatetimeIndex(times, name="time")
+        stat = path.stat()
+        frame = _daily_or_hour_file(str(path), stat.st_size, stat.st_mtime_ns)
         frame = frame[(frame.index >= pd.Timestamp(start)) & (frame.index < pd.Timestamp(end) + timedelta(days=1))]
     else:
         parts = []

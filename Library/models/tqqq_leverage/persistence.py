@@ -16,7 +16,7 @@ from typing import Any
 import pandas as pd
 
 from ..store import LoadedModel, ModelIntegrityError, ModelTimeline, save_model
-from . import STRATEGY
+from . import timeline_name
 from .baseline import BaselineParams
 from .networks import CUSTOM_OBJECTS
 from .predict import LeveragePrediction, check_model, predict_next
@@ -26,7 +26,7 @@ __all__ = ["save_trained", "model_from_loaded", "load_for_prediction", "Leverage
 
 
 def save_trained(object_store: Any, trained: TrainedModel) -> str:
-    """Save ``trained`` at its cutoff under strategy ``tqqq_leverage``; returns the manifest key."""
+    """Save ``trained`` at its cutoff in its variant's timeline (:func:`timeline_name`); returns the manifest key."""
     if trained.variant == "baseline":
         artifacts: dict[str, Any] = {"baseline": trained.baseline.to_dict()}
     else:
@@ -34,7 +34,7 @@ def save_trained(object_store: Any, trained: TrainedModel) -> str:
         artifacts = {"model": trained.network, "scaler": trained.scaler}
     extra = {"variant": trained.variant, "size": trained.size, "window": trained.window,
              "baseline": trained.baseline.to_dict(), "train_seconds": trained.train_seconds}
-    return save_model(object_store, STRATEGY, trained.cutoff, artifacts, feature_names=list(trained.feature_names),
+    return save_model(object_store, timeline_name(trained.variant), trained.cutoff, artifacts, feature_names=list(trained.feature_names),
                       train_window=trained.train_window, validation_window=trained.validation_window,
                       hyperparameters=trained.hyperparameters, metrics=trained.metrics, extra=extra)
 
@@ -67,10 +67,10 @@ def model_from_loaded(loaded: LoadedModel) -> TrainedModel:
     return model
 
 
-def load_for_prediction(object_store: Any, when: date | datetime | str, *,
+def load_for_prediction(object_store: Any, when: date | datetime | str, *, variant: str = "compact",
                         log: Callable[[str], None] = print) -> TrainedModel:
     """The model with the newest cutoff strictly before ``when`` (``ModelNotFoundError`` if none)."""
-    timeline = ModelTimeline(object_store, STRATEGY, log=log, custom_objects=CUSTOM_OBJECTS)
+    timeline = ModelTimeline(object_store, timeline_name(variant), log=log, custom_objects=CUSTOM_OBJECTS)
     return model_from_loaded(timeline.as_of(pd.Timestamp(when).to_pydatetime()))
 
 
@@ -81,8 +81,8 @@ class LeveragePredictor:
     predicted) and ``history`` up to the previous close (the table from ``align_inputs``).
     """
 
-    def __init__(self, object_store: Any, *, log: Callable[[str], None] = print):
-        self.timeline = ModelTimeline(object_store, STRATEGY, log=log, custom_objects=CUSTOM_OBJECTS)
+    def __init__(self, object_store: Any, *, variant: str = "compact", log: Callable[[str], None] = print):
+        self.timeline = ModelTimeline(object_store, timeline_name(variant), log=log, custom_objects=CUSTOM_OBJECTS)
         self._models: dict[date, TrainedModel] = {}
 
     def model_for(self, when: date | datetime | str) -> TrainedModel:

@@ -31,14 +31,17 @@ def test_round_trip_predicts_the_same(tmp_path, planted, planted_model):
 
 def test_models_are_used_only_after_their_cutoff(tmp_path, planted, planted_model):
     store = ObjectStore(tmp_path)
-    save_trained(store, planted_model)
-    save_trained(store, train(planted.inputs, "2013-01-01", variant="baseline"))
+    save_trained(store, planted_model)  # compact, cutoff 2015-01-01
+    key = save_trained(store, train(planted.inputs, "2013-01-01", variant="baseline"))
+    assert key == "tqqq_leverage_baseline/2013-01-01/manifest.json"  # each variant has its own timeline
     predictor = LeveragePredictor(store, log=lambda _: None)
-    assert predictor.model_for("2014-06-02").variant == "baseline"
-    assert predictor.model_for("2015-01-01").variant == "baseline"  # the cutoff day itself is not after it
+    with pytest.raises(ModelNotFoundError, match="before 2015-01-01"):
+        predictor.model_for("2015-01-01")  # the cutoff day itself is not after it
     assert predictor.model_for("2015-01-02").variant == "compact"
-    with pytest.raises(ModelNotFoundError, match="before 2013-01-01"):
-        predictor.model_for("2013-01-01")
+    baseline = LeveragePredictor(store, variant="baseline", log=lambda _: None)
+    assert baseline.model_for("2014-06-02").variant == "baseline"
+    with pytest.raises(ModelNotFoundError, match="before 2013-01-01.*--parameter variants baseline"):
+        baseline.model_for("2013-01-01")
     history = planted.inputs.loc[:"2016-03-01"]
     prediction = predictor.predict(history, "2016-03-02")
     assert prediction.leverage == pytest.approx(predict_next(planted_model, history).leverage, rel=1e-6)
