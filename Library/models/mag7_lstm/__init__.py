@@ -4,7 +4,8 @@ capped at 40%; ATR trailing stops; BIL when nothing qualifies. See docs/mag7_lst
 Modules: ``features`` (z-scored features, SMA/ATR), ``dataset`` (sequences and labels), ``network``,
 ``training`` (one cutoff or a walk-forward timeline), ``signals`` (LSTM and 12-1 momentum scores),
 ``portfolio`` (selection, weights, trailing stops), ``evaluation`` (IC, spread, performance), ``backtest``
-(research backtest and benchmarks), ``schedule``, ``persistence`` (ObjectStore), ``plots``, ``report``.
+(research backtest and benchmarks), ``schedule``, ``persistence`` (ObjectStore), ``study`` (out-of-sample
+evaluation of a timeline), ``plots``, ``report``.
 Keras is imported only when a network is built or loaded.
 """
 
@@ -41,7 +42,16 @@ from .portfolio import (
 )
 from .schedule import month_starts, rebalance_cutoffs
 from .signals import lstm_score_panel, lstm_scores, model_as_of, momentum_12_1, momentum_panel
-from .training import TrainedModel, refit_cutoffs, train, train_timeline
+from .study import Study, evaluate
+from .training import (
+    SIZES,
+    TrainedModel,
+    refit_cutoffs,
+    train,
+    train_timeline,
+    train_walk_forward,
+    walk_forward_cutoffs,
+)
 
 UNIVERSE: tuple[str, ...] = ("AAPL", "MSFT", "GOOGL", "AMZN", "META", "TSLA", "NVDA", "AMD")
 BENCHMARK = "QQQ"
@@ -55,5 +65,6 @@ __all__ = [
     "forward_returns", "information_coefficients", "hit_rate", "top_bottom_spread", "ranking_summary",
     "performance", "BacktestResult", "backtest_rule", "buy_and_hold", "equal_weight", "comparison_table",
     "month_starts", "rebalance_cutoffs", "STRATEGY", "save_trained", "save_timeline", "model_timeline",
-    "trained_from_loaded", "load_as_of",
+    "trained_from_loaded", "load_as_of", "SIZES", "walk_forward_cutoffs", "train_walk_forward", "Study",
+    "evaluate",
 ]

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from typing import Any
 
-from ..store import LoadedModel, ModelTimeline, save_model
+from ..store import LoadedModel, ModelTimeline, delete_model, save_model
 from .features import FEATURE_NAMES
 from .training import TrainedModel
 
@@ -28,7 +28,19 @@ def save_trained(object_store: Any, trained: TrainedModel) -> str:
         metrics=trained.metrics)
 
 
-def save_timeline(object_store: Any, models: Iterable[TrainedModel]) -> list[str]:
+def save_timeline(object_store: Any, models: Iterable[TrainedModel], *, replace: bool = False,
+                  log: Callable[[str], None] | None = None) -> list[str]:
+    """Save every model; returns the manifest keys. With ``replace``, first delete this strategy's models at
+    cutoffs not in ``models``, so the store holds exactly this timeline (an algorithm picks the newest cutoff
+    before each date, so a stale cutoff from an earlier run would otherwise be used in between)."""
+    models = list(models)
+    if replace:
+        keep = {m.cutoff for m in models}
+        for cutoff in ModelTimeline(object_store, STRATEGY, log=log or (lambda _: None)).cutoffs():
+            if cutoff not in keep:
+                delete_model(object_store, STRATEGY, cutoff)
+                if log is not None:
+                    log(f"deleted {STRATEGY}/{cutoff} (not in this timeline)")
     return [save_trained(object_store, m) for m in models]
 
 

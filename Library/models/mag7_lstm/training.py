@@ -21,9 +21,18 @@ from .dataset import HORIZON, LOOKBACK, STRIDE, TRAIN_DAYS, SequenceSet, as_time
 from .features import FEATURE_NAMES, ZSCORE_WINDOW, compute_features
 from .network import ARCHITECTURES, build_network
 
-__all__ = ["TrainedModel", "train", "train_timeline", "refit_cutoffs", "sample_metrics"]
+__all__ = ["TrainedModel", "train", "train_timeline", "refit_cutoffs", "sample_metrics", "SIZES",
+           "walk_forward_cutoffs", "train_walk_forward"]
 
 Refit = Literal["monthly", "quarterly"]
+
+# Training presets (the notebook's ``size``): "tiny" halves the samples (stride 10) and keeps 3 years of bars,
+# for demos and tests; "small" is the default; "source" is the source's 120k-weight network.
+SIZES: dict[str, dict[str, Any]] = {
+    "tiny": {"arch": "small", "stride": 10, "train_days": 756},
+    "small": {"arch": "small", "stride": STRIDE, "train_days": TRAIN_DAYS},
+    "source": {"arch": "source", "stride": STRIDE, "train_days": TRAIN_DAYS},
+}
 
 
 @dataclass
@@ -198,3 +207,51 @@ def train_timeline(histories: Mapping[str, pd.DataFrame], cutoffs: Sequence[date
                 f"{float('nan') if val_ic is None else val_ic:+.3f}, fit {m['fit_seconds']:.1f}s, "
                 f"elapsed {time.perf_counter() - started:.0f}s")
     return models
+
+
+def walk_forward_cutoffs(calendar: pd.DatetimeIndex, start: date | datetime | str, end: date | datetime | str,
+                         refit: Refit = "quarterly", *, train_end: date | datetime | str | None = None,
+                         warmup_start: date | datetime | str | None = None) -> list[date]:
+    """Cutoffs of a timeline serving the month-start rebalances in ``[start, end]``.
+
+    One cutoff the day before each month's (or quarter's) first trading day, from ``warmup_start`` (default
+    ``start``; earlier refits only warm the network up) to ``end``. The first rebalance on or after ``start`` always
+    gets one, so every rebalance has a model. With ``train_end``, refits stop at the last rebalance whose
+    training bars all lie on or before ``train_end``; later rebalances use that model (a frozen model).
+    """
+    from .schedule import month_starts
+
+    days = pd.DatetimeIndex(calendar).sort_values().unique()
+    first = month_starts(days, start, end)
+    if len(first) == 0:
+        raise ValueError(f"no month-start trading day between {start} and {end} in the calendar "
+                         f"({days[0].date()} .. {days[-1].date()})")
+    rebalances = month_starts(days, warmup_start if warmup_start is not None else start, end)
+    if refit == "quarterly":
+        rebalances = rebalances[((rebalances.month - 1) % 3 == 0) | (rebalances == first[0])]
+    elif refit != "monthly":
+        raise ValueError(f"refit must be 'monthly' or 'quarterly', got {refit!r}")
+    if train_end is not None:
+        limit = as_timestamp(train_end, "train_end")
+        previous = days[np.maximum(days.searchsorted(rebalances) - 1, 0)]
+        rebalances = rebalances[(previous <= limit) | (rebalances <= first[0])]
+    return sorted({(d - pd.Timedelta(days=1)).date() for d in rebalances})
+
+
+def train_walk_forward(histories: Mapping[str, pd.DataFrame], start: date | datetime | str,
+                       end: date | datetime | str, refit: Refit = "quarterly", *, size: str = "small",
+                       epochs: int = 8, first_epochs: int | None = None,
+                       train_end: date | datetime | str | None = None,
+                       warmup_start: date | datetime | str | None = None, seed: int = 0,
+                       validation_days: int = 63, log: Callable[[str], None] | None = print) -> list[TrainedModel]:
+    """The research entry point: the warm-started timeline for backtesting ``[start, end]`` (see
+    :func:`walk_forward_cutoffs`), with the ``size`` preset of :data:`SIZES`. Callable without a notebook."""
+    if size not in SIZES:
+        raise ValueError(f"size must be one of {sorted(SIZES)}, got {size!r}")
+    calendar = pd.DatetimeIndex(sorted(set().union(*(h.index for h in histories.values()))))
+    cutoffs = walk_forward_cutoffs(calendar, start, end, refit, train_end=train_end, warmup_start=warmup_start)
+    if log is not None:
+        log(f"mag7_lstm: {len(cutoffs)} {refit} refits, cutoffs {cutoffs[0]} .. {cutoffs[-1]}, size {size} "
+            f"({SIZES[size]}), {epochs} epochs ({first_epochs or epochs} for the first), seed {seed}")
+    return train_timeline(histories, cutoffs, None, first_epochs=first_epochs, epochs=epochs, seed=seed,
+                          validation_days=validation_days, log=log, **SIZES[size])
