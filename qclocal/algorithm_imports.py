@@ -24,6 +24,7 @@ def build() -> types.ModuleType:
     from qclocal import indicators
     from qclocal.engine import custom_data, data_types, enums, orders, portfolio_target, symbols, transactions
     from qclocal.engine.algorithm import QCAlgorithm
+    from qclocal.engine.runner import MarginInterestRateParameters
     from qclocal.engine.securities import Security
 
     module = types.ModuleType("AlgorithmImports", "qclocal's stand-in for LEAN's AlgorithmImports")
@@ -46,6 +47,7 @@ def build() -> types.ModuleType:
         "VolumeShareSlippageModel": orders.VolumeShareSlippageModel,
         "NullSlippageModel": orders.NullSlippageModel,
         "OrderFee": orders.OrderFee, "CashAmount": orders.CashAmount,
+        "MarginInterestRateParameters": MarginInterestRateParameters,
     }
     for enum_name in ("Resolution", "SecurityType", "Market", "DataNormalizationMode", "OrderType", "OrderStatus",
                       "OrderDirection", "OrderField"):

@@ -26,7 +26,8 @@ def run_project(project: Project, data_folder: Path | None = None, object_store:
     output.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{output.name}-", dir=output.parent))
     log_file = (staging / "log.txt").open("w")
-    bar = tqdm(total=1000, desc=project.path.name, unit="‰", disable=not show_progress, leave=False)
+    bar = tqdm(total=1000, desc=project.path.name, unit="‰", disable=not show_progress, leave=False,
+               mininterval=1.0, bar_format="{desc}: {percentage:3.0f}% |{bar:20}| {elapsed}<{remaining}")
 
     def progress(fraction: float) -> None:
         n = int(fraction * 1000)

@@ -37,7 +37,7 @@ def read_json(path: Path, allow_comments: bool = False) -> dict[str, Any]:
 
 
 def find_workspace(start: Path) -> Path | None:
-    here = start.resolve()
+    here = start.absolute()
     for folder in (here, *here.parents):
         if (folder / "lean.json").is_file():
             return folder
@@ -77,7 +77,7 @@ class Project:
 
 
 def load_project(path: Path, overrides: dict[str, str] | None = None) -> Project:
-    path = Path(path).resolve()
+    path = Path(path).absolute()  # not resolve(): a symlinked project belongs to the workspace it is linked into
     if path.is_file():
         path = path.parent
     if not (path / "main.py").is_file():

@@ -79,7 +79,7 @@ def run_notebook(notebook: Path, parameters: dict[str, str] | None = None, outpu
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError
 
-    notebook = Path(notebook).resolve()
+    notebook = Path(notebook).absolute()
     if not notebook.is_file():
         raise FileNotFoundError(f"{notebook} does not exist")
     workspace = find_workspace(notebook.parent) or notebook.parent

@@ -70,7 +70,7 @@ def read_bars(data_folder: Path, security_type: str, ticker: str, resolution: st
             raise MissingDataError(missing_data_message(path, ticker))
         stat = path.stat()
         frame = _daily_or_hour_file(str(path), stat.st_size, stat.st_mtime_ns)
-        frame = frame[(frame.index >= pd.Timestamp(start)) & (frame.index < pd.Timestamp(end) + timedelta(days=1))]
+        frame = frame[(frame.index >= pd.Timestamp(start)) & (frame.index < pd.Timestamp(end) + timedelta(days=1))].copy()
     else:
         parts = []
         for day in days or []:

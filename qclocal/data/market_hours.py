@@ -70,11 +70,12 @@ class ExchangeHours:
         return (segs[0][0], segs[-1][1]) if segs else None
 
     def session_table(self, start: date, end: date) -> pd.DataFrame:
-        """Regular sessions of [start, end] indexed by date: columns ``open`` and ``close`` (cached)."""
-        key = (start, end)
+        """Regular sessions of [start, end] indexed by date: columns ``open`` and ``close`` (cached by whole
+        calendar years, so the daily moving windows of history() requests hit the cache)."""
+        key = (date(start.year, 1, 1), date(end.year, 12, 31))
         if key not in self._tables:
             days, opens, closes = [], [], []
-            for day in self.trading_days(start, end):
+            for day in self.trading_days(*key):
                 sess = self.session(day)
                 if sess:
                     days.append(day)
@@ -82,7 +83,7 @@ class ExchangeHours:
                     closes.append(sess[1])
             self._tables[key] = pd.DataFrame({"open": pd.DatetimeIndex(opens), "close": pd.DatetimeIndex(closes)},
                                              index=pd.DatetimeIndex(days))
-        return self._tables[key]
+        return self._tables[key].loc[pd.Timestamp(start):pd.Timestamp(end)]
 
     def is_open(self, moment: datetime, extended: bool = False) -> bool:
         """LEAN's ``DateTimeIsOpen``: inside a segment, start included, end excluded."""

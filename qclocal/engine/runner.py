@@ -229,7 +229,7 @@ class Engine:
         for sec in self.algo.securities.values():
             model = sec.margin_interest_rate_model
             if model is not None:
-                model.apply_margin_interest_rate(MarginInterestRateParameters(sec, t))
+                model.apply_margin_interest_rate(MarginInterestRateParameters(sec, self.algo.utc_time))
         self._next_model_scan = t.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
 
     def _benchmark_value(self, t: datetime) -> float:
@@ -453,7 +453,7 @@ class Engine:
 
 
 class MarginInterestRateParameters:
-    """What LEAN passes to ``apply_margin_interest_rate``: the security and the current time."""
+    """What LEAN passes to ``apply_margin_interest_rate``: the security and the current UTC time."""
 
     def __init__(self, security: Any, time: datetime):
         self.security = security

@@ -334,3 +334,11 @@ def train_timeline(inputs: pd.DataFrame, cutoffs: Iterable[date | str | pd.Times
     if not stamps:
         raise ValueError("train_timeline: no cutoffs")
     return [train(inputs, stamp, **kwargs) for stamp in stamps]
+
+
+def train_command_for(variant: str) -> str:
+    """The command that trains a variant's timeline."""
+    from ..store import train_command
+    from . import timeline_name
+
+    return train_command(timeline_name(variant))
