@@ -35,7 +35,11 @@ def make_report(folder: Path, title: str | None = None) -> Path:
     equity = _series(charts.get("Strategy Equity", {}).get("Equity", []))
     bench = _series(charts.get("Benchmark", {}).get("Benchmark", []))
     title = title or path.stem
-    fig, axes = plt.subplots(2, 1, figsize=(10, 7), sharex=True, gridspec_kw={"height_ratios": [3, 1]})
+    extra = {name: chart for name, chart in charts.items() if name not in ("Strategy Equity", "Benchmark")
+             and any(len(points) > 1 for points in chart.values())}
+    rows = 2 + len(extra)
+    fig, axes = plt.subplots(rows, 1, figsize=(10, 7 + 2.2 * len(extra)), sharex=True,
+                             gridspec_kw={"height_ratios": [3, 1] + [1.5] * len(extra)})
     if len(equity):
         daily = equity
         axes[0].plot(daily.index, daily / daily.iloc[0] * 100, label="Strategy", lw=1.4)
@@ -49,6 +53,13 @@ def make_report(folder: Path, title: str | None = None) -> Path:
     axes[0].grid(alpha=0.3)
     axes[1].set_ylabel("drawdown %")
     axes[1].grid(alpha=0.3)
+    for ax, (name, chart) in zip(axes[2:], extra.items(), strict=True):  # the algorithm's own plot() charts
+        for series_name, points in chart.items():
+            series = _series(points)
+            ax.plot(series.index, series.to_numpy(), lw=1.0, label=series_name)
+        ax.set_title(name, fontsize=10)
+        ax.legend(fontsize=8)
+        ax.grid(alpha=0.3)
     fig.autofmt_xdate()
     fig.tight_layout()
     png = path.parent / "report.png"
@@ -57,9 +68,8 @@ def make_report(folder: Path, title: str | None = None) -> Path:
     stats = result.get("statistics", {})
     lines = [f"# {title}", "", f"Status: {result.get('status')}", "", "![equity](report.png)", "",
              "| statistic | value |", "|---|---|", *[f"| {k} | {v} |" for k, v in stats.items()]]
-    extra = [n for n in charts if n not in ("Strategy Equity", "Benchmark")]
     if extra:
-        lines += ["", "Algorithm charts: " + ", ".join(extra)]
+        lines += ["", "Algorithm charts (plotted below the drawdown): " + ", ".join(extra)]
     md = path.parent / "report.md"
     md.write_text("\n".join(lines) + "\n")
     return md

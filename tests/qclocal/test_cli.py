@@ -70,3 +70,16 @@ def test_malformed_config_names_the_field(project):
     (project / "config.json").write_text("{ not json")
     result = CliRunner().invoke(main, ["backtest", str(project), "--quiet"])
     assert "config.json is not valid JSON" in result.output
+
+
+def test_report_draws_equity_drawdown_and_the_algorithms_own_charts(project):
+    (project / "main.py").write_text(ALGO.replace("            self.set_holdings(\"SPY\", 1)",
+                                                  "            self.set_holdings(\"SPY\", 1)\n"
+                                                  "        self.plot(\"Signal\", \"Close\", data[\"SPY\"].close)"))
+    assert CliRunner().invoke(main, ["backtest", str(project), "--quiet"]).exit_code == 0
+    result = CliRunner().invoke(main, ["report", str(project)])
+    assert result.exit_code == 0, result.output
+    (out,) = (project / "backtests").iterdir()
+    text = (out / "report.md").read_text()
+    assert "| End Equity | 104486.22 |" in text and "Signal" in text
+    assert (out / "report.png").stat().st_size > 10_000
