@@ -99,7 +99,7 @@ def report(target: Path) -> None:
     """Write report.md and report.png for a backtest folder (or a project's latest backtest)."""
     from qclocal.report import latest_backtest, make_report
 
-    folder = target if any(target.glob("*.json")) else latest_backtest(target)
+    folder = target if (target / "log.txt").is_file() else latest_backtest(target)
     click.echo(f"Report written: {make_report(folder)}")
 
 
