@@ -132,10 +132,18 @@ class Minimum(_WindowExtreme):
 
 
 class _LaggedWindow(WindowIndicator):
-    """A window indicator comparing the input with the one ``period`` samples back.
+    """A window indicator comparing the input with the one ``period`` samples back; ready after ``period + 1``.
 
     While warming up LEAN compares with the oldest input in the window instead.
     """
+
+    @property
+    def is_ready(self) -> bool:
+        return self.samples > self._period
+
+    @property
+    def warm_up_period(self) -> int:
+        return self._period + 1
 
     def _lagged(self, value: float) -> float:
         values = self._values
@@ -154,14 +162,6 @@ class Delay(_LaggedWindow):
         name, a = bind_overload("Delay", _period_spec, args, kwargs)
         super().__init__(name or f"DELAY({a['period']})", a["period"])
 
-    @property
-    def is_ready(self) -> bool:
-        return self.samples > self._period
-
-    @property
-    def warm_up_period(self) -> int:
-        return self._period + 1
-
     def _compute(self, data: IndicatorDataPoint) -> float:
         return self._lagged(data.value)
 
@@ -172,14 +172,6 @@ class Momentum(_LaggedWindow):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         name, a = bind_overload(type(self).__name__, _period_spec, args, kwargs)
         super().__init__(name or f"MOM({a['period']})", a["period"])
-
-    @property
-    def is_ready(self) -> bool:
-        return self.samples > self._period
-
-    @property
-    def warm_up_period(self) -> int:
-        return self._period + 1
 
     def _compute(self, data: IndicatorDataPoint) -> float:
         return data.value - self._lagged(data.value)
@@ -194,14 +186,6 @@ class RateOfChange(_LaggedWindow):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         name, a = bind_overload(type(self).__name__, _period_spec, args, kwargs)
         super().__init__(name or f"{self._name_prefix}({a['period']})", a["period"])
-
-    @property
-    def is_ready(self) -> bool:
-        return self.samples > self._period
-
-    @property
-    def warm_up_period(self) -> int:
-        return self._period + 1
 
     def _compute(self, data: IndicatorDataPoint) -> float:
         denominator = self._lagged(data.value)
@@ -233,6 +217,14 @@ class LogReturn(_LaggedWindow):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         name, a = bind_overload("LogReturn", _period_spec, args, kwargs)
         super().__init__(name or f"LOGR({a['period']})", a["period"])
+
+    @property
+    def is_ready(self) -> bool:
+        return self.samples >= self._period
+
+    @property
+    def warm_up_period(self) -> int:
+        return self._period
 
     def _compute(self, data: IndicatorDataPoint) -> float:
         base = self._lagged(data.value)
