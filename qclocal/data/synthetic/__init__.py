@@ -20,7 +20,7 @@ from qclocal.data.synthetic import leveraged_etf, mag7, pairs, reversal, sectors
 from qclocal.data.synthetic.core import SyntheticMarket, sessions, to_date
 from qclocal.data.synthetic.output import truth_path, write_market
 
-VERSION = 1
+VERSION = 2  # 2: mag7's planted impulse spreads over the 21-day label horizon
 DEFAULT_START = "2012-01-01"
 DEFAULT_END = "2020-12-31"
 MIN_SESSIONS = 300
