@@ -34,7 +34,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
+
+from .dates import as_timestamp
 
 __all__ = [
     "MANIFEST",
@@ -150,13 +151,7 @@ def _as_date(value: Any, what: str) -> date:
         return value.date()
     if isinstance(value, date):
         return value
-    try:
-        stamp = pd.Timestamp(value)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"{what} must be a date, got {value!r}") from exc
-    if pd.isna(stamp):
-        raise ValueError(f"{what} must be a date, got {value!r}")
-    return stamp.date()
+    return as_timestamp(value, what).date()
 
 
 def _window(value: Any, what: str) -> tuple[date, date]:

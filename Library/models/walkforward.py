@@ -22,19 +22,11 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from .dates import as_timestamp
+
 __all__ = ["Split", "cutoff_schedule", "purged_split", "walk_forward", "make_sequences", "split_sequences"]
 
 _FREQ = {"monthly": "MS", "quarterly": "QS-JAN", "yearly": "YS"}
-
-
-def _timestamp(value: date | datetime | str | pd.Timestamp, what: str) -> pd.Timestamp:
-    try:
-        stamp = pd.Timestamp(value)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"{what} must be a date, got {value!r}") from exc
-    if pd.isna(stamp):
-        raise ValueError(f"{what} must be a date, got {value!r}")
-    return stamp.tz_localize(None) if stamp.tzinfo is not None else stamp
 
 
 def cutoff_schedule(
@@ -43,7 +35,7 @@ def cutoff_schedule(
     """First days of each month / quarter (Jan, Apr, Jul, Oct) / year within ``[start, end]``, inclusive."""
     if freq not in _FREQ:
         raise ValueError(f"freq must be one of {sorted(_FREQ)}, got {freq!r}")
-    first, last = _timestamp(start, "start"), _timestamp(end, "end")
+    first, last = as_timestamp(start, "start"), as_timestamp(end, "end")
     if first > last:
         raise ValueError(f"cutoff_schedule: start {first.date()} is after end {last.date()}")
     return [stamp.date() for stamp in pd.date_range(first.normalize(), last, freq=_FREQ[freq])]
@@ -164,7 +156,7 @@ def purged_split(
     """
     _check_periods(horizon, embargo, validation_periods, train_periods)
     dates, row_pos = _date_positions(pd.Index(index))
-    stamp = _timestamp(cutoff, "cutoff").normalize()
+    stamp = as_timestamp(cutoff, "cutoff").normalize()
     split = _split(dates, row_pos, stamp, horizon, embargo, validation_periods, train_periods)
     if split is None:
         raise ValueError(
@@ -194,7 +186,7 @@ def walk_forward(
     if not isinstance(min_train_periods, int) or min_train_periods < 1:
         raise ValueError(f"min_train_periods must be an integer >= 1, got {min_train_periods!r}")
     dates, row_pos = _date_positions(pd.Index(index))
-    stamps = sorted({_timestamp(c, "cutoff").normalize() for c in cutoffs})
+    stamps = sorted({as_timestamp(c, "cutoff").normalize() for c in cutoffs})
     splits = []
     for stamp in stamps:
         split = _split(dates, row_pos, stamp, horizon, embargo, validation_periods, train_periods)

@@ -25,6 +25,7 @@ from datetime import date, datetime
 import numpy as np
 import pandas as pd
 
+from ..dates import as_timestamp as _as_timestamp
 from .features import FEATURE_NAMES, compute_features, validate_ohlc
 
 __all__ = ["LOOKBACK", "HORIZON", "STRIDE", "TRAIN_DAYS", "SequenceSet", "as_timestamp", "forward_return_sum",
@@ -81,13 +82,8 @@ class SequenceSet:
 
 
 def as_timestamp(value: date | datetime | str | pd.Timestamp, what: str) -> pd.Timestamp:
-    try:
-        stamp = pd.Timestamp(value)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"{what} must be a date, got {value!r}") from exc
-    if pd.isna(stamp):
-        raise ValueError(f"{what} must be a date, got {value!r}")
-    return (stamp.tz_localize(None) if stamp.tzinfo is not None else stamp).normalize()
+    """A date argument as a naive midnight Timestamp."""
+    return _as_timestamp(value, what).normalize()
 
 
 def forward_return_sum(close: pd.Series, horizon: int = HORIZON) -> pd.Series:
