@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import sys
 import tempfile
 from datetime import datetime
 from pathlib import Path
@@ -159,5 +158,3 @@ def _literal(value: str) -> str:
         return value
     return repr(value)
 
-
-_ = sys

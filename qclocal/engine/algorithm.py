@@ -7,7 +7,7 @@ The loop that drives it lives in ``qclocal.engine.runner``. Members outside qclo
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
@@ -18,7 +18,6 @@ import pandas as pd
 
 from qclocal import indicators as ind
 from qclocal.data.market_hours import exchange_hours
-from qclocal.engine.data_types import DataDictionary
 from qclocal.engine.enums import DataNormalizationMode, Market, OrderType, Resolution, SecurityType
 from qclocal.engine.errors import missing_member
 from qclocal.engine.feed import ALGORITHM_TZ, Subscription, load_stream
@@ -55,7 +54,6 @@ class Settings:
         self.free_portfolio_value_percentage = FREE_PORTFOLIO_VALUE_PERCENTAGE
         self.free_portfolio_value: float | None = None
         self.minimum_order_margin_portfolio_percentage = MINIMUM_ORDER_MARGIN_PERCENTAGE
-        self.daily_precise_end_time = True
 
 
 class QCAlgorithm:
@@ -628,9 +626,3 @@ def _row_bar(symbol: Symbol, end: datetime, row: pd.Series, resolution: Resoluti
     return TradeBar(end - span, symbol, float(row["open"]), float(row["high"]), float(row["low"]),
                     float(row["close"]), float(row["volume"]), end_time=end)
 
-
-def sorted_unique(items: Iterable) -> list:
-    return sorted(set(items))
-
-
-_ = (np, DataDictionary)

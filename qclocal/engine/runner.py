@@ -84,7 +84,6 @@ class Engine:
         self._pending_removals: list[Symbol] = []  # deselected members kept while held or with open orders
         self._previous_selection: set[Symbol] | None = None
         self._unsubscribed: set[Symbol] = set()  # left the universe: their data no longer reaches the algorithm
-        self._pending_changes: SecurityChanges | None = None
         self._next_model_scan = datetime.min
 
     # -- setup ----------------------------------------------------------------------------------------

@@ -8,13 +8,12 @@ the bar at the session close). Buying power is checked at fill time.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from qclocal.engine.enums import OrderStatus, OrderType
-from qclocal.engine.orders import Order, OrderEvent, OrderFee, OrderFeeParameters, OrderTicket
+from qclocal.engine.orders import CashAmount, Order, OrderEvent, OrderFee, OrderFeeParameters, OrderTicket
 from qclocal.engine.symbols import Symbol
 
 if TYPE_CHECKING:
@@ -139,7 +138,7 @@ class Transactions:
     def _event(self, order: Order, status: OrderStatus, fill_price: float = 0.0, fill_quantity: float = 0.0,
                fee: float = 0.0, message: str = "") -> None:
         event = OrderEvent(order.id, order.symbol, self._now(), status, order.direction, fill_price, fill_quantity,
-                           OrderFee(_cash(fee)), message, quantity=order.quantity)
+                           OrderFee(CashAmount(fee)), message, quantity=order.quantity)
         self.events.append(event)
         self._emit(event)
 
@@ -250,12 +249,3 @@ class Transactions:
             return False
         return any(a < bar.end_time and bar.time < b for a, b in hours.segments(bar.time.date(), extended))
 
-
-def _cash(amount: float):
-    from qclocal.engine.orders import CashAmount
-
-    return CashAmount(amount)
-
-
-def round_toward_zero(x: float) -> int:
-    return int(math.trunc(x))

@@ -4,7 +4,7 @@ RAW-mode dividends, close-only data, scheduling, bad input. Expected numbers are
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -249,4 +249,3 @@ def test_unimplemented_member_raises_naming_it(market, tmp_path):
     result = _run(Pascal(), market, tmp_path)
     assert "QCAlgorithm.SetStartDate is not implemented in qclocal" in result.error
     assert "set_start_date" in result.error
-    _ = timedelta
