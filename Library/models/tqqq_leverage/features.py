@@ -229,15 +229,7 @@ def build_features(inputs: pd.DataFrame) -> pd.DataFrame:
     Row t depends only on rows <= t of ``inputs``. NaN marks warm-up and missing series (see module doc).
     """
     check_inputs(inputs)
-    parts: dict[str, pd.Series] = {}
-    parts.update(_qqq_features(inputs["qqq"]))
-    parts.update(_tqqq_features(inputs))
-    parts.update(_vix_features(inputs["vix"], parts["qqq_vol_21"]))
-    parts.update(_term_features(inputs["vix"], inputs["vix3m"]))
-    parts.update(_rate_features(inputs["irx"], inputs["tnx"]))
-    parts.update(_regime_features(parts))
-    parts.update(_calendar_features(pd.DatetimeIndex(inputs.index)))
-    frame = pd.DataFrame(parts, index=inputs.index)
+    frame = pd.DataFrame(_parts(inputs), index=inputs.index)
     frame = frame.replace([np.inf, -np.inf], np.nan)
     return frame[list(FEATURE_NAMES)].astype(float)
 
@@ -271,15 +263,20 @@ def _names() -> tuple[str, ...]:
     index = pd.bdate_range("2000-01-03", periods=8)
     dummy = pd.DataFrame({c: np.linspace(1.0, 2.0, len(index)) for c in ("qqq", "tqqq", "vix", "vix3m",
                                                                             "irx", "tnx")}, index=index)
+    return tuple(_parts(dummy))
+
+
+def _parts(inputs: pd.DataFrame) -> dict[str, pd.Series]:
+    """Every feature group, in order: the one place the feature set is assembled."""
     parts: dict[str, pd.Series] = {}
-    parts.update(_qqq_features(dummy["qqq"]))
-    parts.update(_tqqq_features(dummy))
-    parts.update(_vix_features(dummy["vix"], parts["qqq_vol_21"]))
-    parts.update(_term_features(dummy["vix"], dummy["vix3m"]))
-    parts.update(_rate_features(dummy["irx"], dummy["tnx"]))
+    parts.update(_qqq_features(inputs["qqq"]))
+    parts.update(_tqqq_features(inputs))
+    parts.update(_vix_features(inputs["vix"], parts["qqq_vol_21"]))
+    parts.update(_term_features(inputs["vix"], inputs["vix3m"]))
+    parts.update(_rate_features(inputs["irx"], inputs["tnx"]))
     parts.update(_regime_features(parts))
-    parts.update(_calendar_features(index))
-    return tuple(parts)
+    parts.update(_calendar_features(pd.DatetimeIndex(inputs.index)))
+    return parts
 
 
 FEATURE_NAMES: tuple[str, ...] = _names()
