@@ -13,7 +13,6 @@ import shutil
 import tempfile
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 from qclocal.engine.algorithm import QCAlgorithm
 from qclocal.object_store import ObjectStore
@@ -46,9 +45,6 @@ class QuantBook(QCAlgorithm):
         self.object_store = ObjectStore(object_store)
         self._initializing = False
         self._clock.time = datetime.now().replace(microsecond=0)
-
-    def history(self, symbols: Any, *args: Any, resolution: Any = None, **kwargs: Any):
-        return super().history(symbols, *args, resolution=resolution, **kwargs)
 
 
 def _setup_source(workspace: Path, data_folder: Path, store: Path) -> str:

@@ -533,64 +533,61 @@ class QCAlgorithm:
         self._indicators.setdefault(sym, []).append((indicator, resolution, selector))
         return indicator
 
-    def _helper(self, symbol: Any, indicator: Any, resolution: Resolution | None, selector: Callable | None = None):
-        return self.register_indicator(symbol, indicator, resolution, selector)
-
     def sma(self, symbol: Any, period: int, resolution: Resolution | None = None, selector: Callable | None = None):
-        return self._helper(symbol, ind.SimpleMovingAverage(period), resolution, selector)
+        return self.register_indicator(symbol, ind.SimpleMovingAverage(period), resolution, selector)
 
     def ema(self, symbol: Any, period: int, smoothing_factor: float | None = None,
             resolution: Resolution | None = None, selector: Callable | None = None):
         if isinstance(smoothing_factor, Resolution):
             resolution, smoothing_factor = smoothing_factor, None
-        return self._helper(symbol, ind.ExponentialMovingAverage(period, smoothing_factor), resolution, selector)
+        return self.register_indicator(symbol, ind.ExponentialMovingAverage(period, smoothing_factor), resolution, selector)
 
     def rsi(self, symbol: Any, period: int, moving_average_type: Any = None, resolution: Resolution | None = None,
             selector: Callable | None = None):
         mat = moving_average_type if moving_average_type is not None else ind.MovingAverageType.WILDERS
-        return self._helper(symbol, ind.RelativeStrengthIndex(period, mat), resolution, selector)
+        return self.register_indicator(symbol, ind.RelativeStrengthIndex(period, mat), resolution, selector)
 
     def bb(self, symbol: Any, period: int, k: float, moving_average_type: Any = None,
            resolution: Resolution | None = None, selector: Callable | None = None):
         mat = moving_average_type if moving_average_type is not None else ind.MovingAverageType.SIMPLE
-        return self._helper(symbol, ind.BollingerBands(period, k, mat), resolution, selector)
+        return self.register_indicator(symbol, ind.BollingerBands(period, k, mat), resolution, selector)
 
     def macd(self, symbol: Any, fast_period: int, slow_period: int, signal_period: int,
              moving_average_type: Any = None, resolution: Resolution | None = None, selector: Callable | None = None):
         mat = moving_average_type if moving_average_type is not None else ind.MovingAverageType.EXPONENTIAL
-        return self._helper(symbol, ind.MovingAverageConvergenceDivergence(fast_period, slow_period, signal_period,
+        return self.register_indicator(symbol, ind.MovingAverageConvergenceDivergence(fast_period, slow_period, signal_period,
                                                                             mat), resolution, selector)
 
     def atr(self, symbol: Any, period: int, moving_average_type: Any = None, resolution: Resolution | None = None,
             selector: Callable | None = None):
         mat = moving_average_type if moving_average_type is not None else ind.MovingAverageType.SIMPLE
-        return self._helper(symbol, ind.AverageTrueRange(period, mat), resolution, selector)
+        return self.register_indicator(symbol, ind.AverageTrueRange(period, mat), resolution, selector)
 
     def std(self, symbol: Any, period: int, resolution: Resolution | None = None, selector: Callable | None = None):
-        return self._helper(symbol, ind.StandardDeviation(period), resolution, selector)
+        return self.register_indicator(symbol, ind.StandardDeviation(period), resolution, selector)
 
     def psar(self, symbol: Any, af_start: float = 0.02, af_increment: float = 0.02, af_max: float = 0.2,
              resolution: Resolution | None = None, selector: Callable | None = None):
-        return self._helper(symbol, ind.ParabolicStopAndReverse(af_start, af_increment, af_max), resolution, selector)
+        return self.register_indicator(symbol, ind.ParabolicStopAndReverse(af_start, af_increment, af_max), resolution, selector)
 
     def logr(self, symbol: Any, period: int, resolution: Resolution | None = None, selector: Callable | None = None):
-        return self._helper(symbol, ind.LogReturn(period), resolution, selector)
+        return self.register_indicator(symbol, ind.LogReturn(period), resolution, selector)
 
     def roc(self, symbol: Any, period: int, resolution: Resolution | None = None, selector: Callable | None = None):
-        return self._helper(symbol, ind.RateOfChange(period), resolution, selector)
+        return self.register_indicator(symbol, ind.RateOfChange(period), resolution, selector)
 
     def momp(self, symbol: Any, period: int, resolution: Resolution | None = None, selector: Callable | None = None):
-        return self._helper(symbol, ind.MomentumPercent(period), resolution, selector)
+        return self.register_indicator(symbol, ind.MomentumPercent(period), resolution, selector)
 
     def max(self, symbol: Any, period: int, resolution: Resolution | None = None, selector: Callable | None = None):
-        return self._helper(symbol, ind.Maximum(period), resolution, selector)
+        return self.register_indicator(symbol, ind.Maximum(period), resolution, selector)
 
     def min(self, symbol: Any, period: int, resolution: Resolution | None = None, selector: Callable | None = None):
-        return self._helper(symbol, ind.Minimum(period), resolution, selector)
+        return self.register_indicator(symbol, ind.Minimum(period), resolution, selector)
 
     def identity(self, symbol: Any, resolution: Resolution | None = None, selector: Callable | None = None,
                  field_name: str | None = None):
-        return self._helper(symbol, ind.Identity(f"{symbol}"), resolution, selector)
+        return self.register_indicator(symbol, ind.Identity(f"{symbol}"), resolution, selector)
 
     def warm_up_indicator(self, symbol: Any, indicator: Any, resolution: Resolution | None = None,
                           selector: Callable | None = None) -> None:

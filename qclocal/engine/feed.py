@@ -8,7 +8,7 @@ bar at each expected bar time of the subscription's resolution that has no bar.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
@@ -53,7 +53,6 @@ class Stream:
     values: np.ndarray            # (n, k) floats: trade o,h,l,c,v | quote 10 cols | custom value
     fill_forward: np.ndarray      # bool
     pos: int = 0
-    factor: np.ndarray = field(default_factory=lambda: np.ones(0))  # price scale applied to each row
     dividend: np.ndarray | None = None   # cash per share paid when the row is delivered (RAW modes)
     close_only: bool = False             # imported from a close-only file: no real open/high/low/volume
 
@@ -155,7 +154,7 @@ def load_stream(sub: Subscription, data_folder: Path, start: datetime, end: date
     fill = np.zeros(len(values), dtype=bool)
     if sub.fill_forward and len(values):
         n_real = len(values)
-        begin, finish, values, fill, factor = _fill_forward(sub, begin, finish, values, factor, end)
+        begin, finish, values, fill = _fill_forward(sub, begin, finish, values, end)
         full = np.zeros(len(values))
         full[~fill] = dividend[:n_real]
         dividend = full
@@ -164,7 +163,7 @@ def load_stream(sub: Subscription, data_folder: Path, start: datetime, end: date
     end_ns = finish.asi8
     window = (end_ns > pd.Timestamp(start).value) & (end_ns <= pd.Timestamp(end).value)
     return Stream(sub, end_ns[window], begin.to_numpy()[window], values[window], fill[window],
-                  factor=factor[window], dividend=dividend[window],
+                  dividend=dividend[window],
                   close_only=sub.kind == "equity" and sub.ticker.upper() in _close_only(str(data_folder)))
 
 
@@ -197,13 +196,13 @@ def _dividends(factors: lean_format.FactorFile, bar_starts: pd.DatetimeIndex) ->
 
 
 def _fill_forward(sub: Subscription, begin: pd.DatetimeIndex, finish: pd.DatetimeIndex, values: np.ndarray,
-                  factor: np.ndarray, end: datetime):
+                  end: datetime):
     expected = _expected_end_times(sub, begin[0].date(), end.date())
     real_end = finish.to_numpy()
     expected = expected[expected > real_end[0]]
     missing = expected[~np.isin(expected, real_end)]
     if len(missing) == 0:
-        return begin, finish, values, np.zeros(len(values), dtype=bool), factor
+        return begin, finish, values, np.zeros(len(values), dtype=bool)
     src = np.searchsorted(real_end, missing, side="right") - 1
     period = (finish - begin).to_numpy()
     all_end = np.concatenate([real_end, missing])
@@ -213,11 +212,9 @@ def _fill_forward(sub: Subscription, begin: pd.DatetimeIndex, finish: pd.Datetim
         by_close = pd.Series(table["open"].to_numpy(), index=table["close"].to_numpy())
         all_begin[len(real_end):] = by_close.reindex(missing).fillna(pd.Series(missing, index=missing)).to_numpy()
     all_values = np.concatenate([values, values[src]])
-    all_factor = np.concatenate([factor, factor[src]])
     flags = np.concatenate([np.zeros(len(real_end), bool), np.ones(len(missing), bool)])
     order = np.argsort(all_end, kind="stable")
-    return (pd.DatetimeIndex(all_begin[order]), pd.DatetimeIndex(all_end[order]), all_values[order],
-            flags[order], all_factor[order])
+    return pd.DatetimeIndex(all_begin[order]), pd.DatetimeIndex(all_end[order]), all_values[order], flags[order]
 
 
 def _custom_stream(sub: Subscription, data_folder: Path, start: datetime, end: datetime) -> Stream:
@@ -231,5 +228,4 @@ def _custom_stream(sub: Subscription, data_folder: Path, start: datetime, end: d
     end_ns = times.asi8
     window = (end_ns > pd.Timestamp(start).value) & (end_ns <= pd.Timestamp(end).value)
     vals = series.to_numpy(dtype=float)[window].reshape(-1, 1)
-    return Stream(sub, end_ns[window], times.to_numpy()[window], vals, np.zeros(window.sum(), bool),
-                  factor=np.ones(window.sum()))
+    return Stream(sub, end_ns[window], times.to_numpy()[window], vals, np.zeros(window.sum(), bool))

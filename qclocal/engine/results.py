@@ -63,9 +63,6 @@ class Sampler:
             self.next_sample = time + self.resample_period
             self.equity.append((time, smart_round(round(value, 4))))
 
-    def final(self, time: datetime, value: float, benchmark: float, sale_volume: float) -> None:
-        self.daily(time, value, benchmark, sale_volume)
-
 
 @dataclass
 class BacktestResult:

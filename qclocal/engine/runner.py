@@ -185,7 +185,7 @@ class Engine:
             pass
         if last_time is not None:
             algo._clock.time = last_time
-            sampler.final(last_time, algo.portfolio.total_portfolio_value, self._benchmark_value(last_time),
+            sampler.daily(last_time, algo.portfolio.total_portfolio_value, self._benchmark_value(last_time),
                           algo.portfolio.total_sale_volume)
         return sampler
 
