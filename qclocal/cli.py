@@ -24,7 +24,19 @@ def _library_on_path() -> None:
 
 
 def _parse_parameters(pairs: tuple[tuple[str, str], ...]) -> dict[str, str]:
-    return {name: value for name, value in pairs}
+    for name, value in pairs:
+        try:
+            number = float(value)
+        except ValueError:
+            continue
+        if number != number or number in (float("inf"), float("-inf")):
+            raise click.BadParameter(f"{name} {value}: parameter values must be finite numbers or text",
+                                     param_hint="--parameter")
+    return dict(pairs)
+
+
+def _fail(exc: Exception) -> click.ClickException:
+    return click.ClickException(str(exc))
 
 
 @click.group()
@@ -59,12 +71,14 @@ def _run_options(parameter_help: str, output_help: str):
 def backtest(project: Path, parameters, output, data_folder, object_store, quiet) -> None:
     """Backtest a project folder (main.py + config.json), like `lean backtest`."""
     from qclocal.backtest import format_statistics, load_project, run_project
+    from qclocal.outputs import OutputError
 
     try:
         proj = load_project(project, _parse_parameters(parameters))
-    except ProjectError as exc:
-        raise click.ClickException(str(exc)) from None
-    result, out = run_project(proj, data_folder, object_store, output, show_progress=not quiet)
+        result, out = run_project(proj, data_folder, object_store, output, show_progress=not quiet,
+                                  echo=click.echo)
+    except (ProjectError, OutputError) as exc:
+        raise _fail(exc) from None
     for line in result.logs[-20:]:
         click.echo(line)
     if result.statistics:
@@ -90,6 +104,8 @@ def research(notebook: Path, parameters, output, data_folder, object_store, time
     except NotebookFailed as exc:
         click.echo(str(exc), err=True)
         sys.exit(1)
+    except (ValueError, ProjectError) as exc:
+        raise _fail(exc) from None
     click.echo(f"Notebook completed; executed copy in {out}")
 
 
@@ -97,10 +113,14 @@ def research(notebook: Path, parameters, output, data_folder, object_store, time
 @click.argument("target", type=click.Path(exists=True, file_okay=False, path_type=Path))
 def report(target: Path) -> None:
     """Write report.md and report.png for a backtest folder (or a project's latest backtest)."""
+    from qclocal.outputs import OutputError
     from qclocal.report import latest_backtest, make_report
 
-    folder = target if (target / "log.txt").is_file() else latest_backtest(target)
-    click.echo(f"Report written: {make_report(folder)}")
+    try:
+        folder = target if (target / "log.txt").is_file() else latest_backtest(target)
+        click.echo(f"Report written: {make_report(folder)}")
+    except (OutputError, FileNotFoundError) as exc:
+        raise _fail(exc) from None
 
 
 DEMOS = {
@@ -113,9 +133,12 @@ DEMOS = {
 @main.command()
 @click.option("--strategy", type=click.Choice(sorted(DEMOS)), default="tqqq_leverage", show_default=True)
 @click.option("--seed", type=int, help="Seed of the synthetic market (default: the demo's own).")
-def demo(strategy: str, seed: int | None) -> None:
+@click.option("--data-folder", type=click.Path(file_okay=False, path_type=Path),
+              help="Data folder for the synthetic market (default from lean.json; it must not hold imported data).")
+def demo(strategy: str, seed: int | None, data_folder: Path | None) -> None:
     """End to end on generated data: data -> research (train, save models) -> backtest -> report."""
     from qclocal.backtest import format_statistics, load_project, run_project
+    from qclocal.data.provenance import DataSafetyError
     from qclocal.data.synthetic import generate
     from qclocal.report import make_report
     from qclocal.research import run_notebook
@@ -124,12 +147,17 @@ def demo(strategy: str, seed: int | None) -> None:
     scenario, default_seed, params = DEMOS[strategy]
     seed = default_seed if seed is None else seed
     project = load_project(workspace / "algorithms" / strategy)
-    click.echo(f"[1/4] Generating the synthetic '{scenario}' market (seed {seed}) in {project.data_folder}")
-    generate(scenario, project.data_folder, seed=seed)
+    folder = Path(data_folder).resolve() if data_folder else project.data_folder
+    click.echo(f"[1/4] Generating the synthetic '{scenario}' market (seed {seed}) in {folder}")
+    try:
+        generate(scenario, folder, seed=seed)
+    except DataSafetyError as exc:
+        raise click.ClickException(f"{exc}\nThe demo leaves that folder alone: run it on a separate one, e.g. "
+                                   f"`qclocal demo --strategy {strategy} --data-folder demo-data`.") from None
     click.echo(f"[2/4] Training the model timeline: research/{strategy}.ipynb {params}")
-    run_notebook(workspace / "research" / f"{strategy}.ipynb", params, echo=click.echo)
+    run_notebook(workspace / "research" / f"{strategy}.ipynb", params, data_folder=folder, echo=click.echo)
     click.echo(f"[3/4] Backtesting algorithms/{strategy}")
-    result, out = run_project(project)
+    result, out = run_project(project, data_folder=folder, echo=click.echo)
     click.echo(format_statistics(result.statistics))
     if result.status != "Completed":
         raise click.ClickException(f"backtest failed:\n{result.error}")

@@ -91,6 +91,11 @@ def load_project(path: Path, overrides: dict[str, str] | None = None) -> Project
     if not isinstance(raw, dict):
         raise ProjectError(f"{path / 'config.json'}: \"parameters\" must be an object of name -> value")
     parameters = {str(k): str(v) for k, v in raw.items()}
+    unknown = sorted(set(overrides or {}) - set(parameters))
+    if unknown:
+        raise ProjectError(f"unknown --parameter {', '.join(unknown)}: {path / 'config.json'} defines "
+                           f"{', '.join(sorted(parameters)) or 'no parameters'} (add a name to its \"parameters\" "
+                           f"to make it one)")
     parameters.update({k: str(v) for k, v in (overrides or {}).items()})
     return Project(path, workspace, config, lean, parameters)
 

@@ -11,6 +11,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from qclocal import outputs  # noqa: E402
+
 
 def _series(points: list[dict]) -> pd.Series:
     if not points:
@@ -63,7 +65,8 @@ def make_report(folder: Path, title: str | None = None) -> Path:
         ax.grid(alpha=0.3)
     fig.autofmt_xdate()
     fig.tight_layout()
-    png = path.parent / "report.png"
+    png, md = path.parent / "report.png", path.parent / "report.md"
+    _check_writable(path.parent, [png, md])
     fig.savefig(png, dpi=110)
     plt.close(fig)
     stats = result.get("statistics", {})
@@ -71,13 +74,22 @@ def make_report(folder: Path, title: str | None = None) -> Path:
              "| statistic | value |", "|---|---|", *[f"| {k} | {v} |" for k, v in stats.items()]]
     if extra:
         lines += ["", "Algorithm charts (plotted below the drawdown): " + ", ".join(extra)]
-    md = path.parent / "report.md"
     md.write_text("\n".join(lines) + "\n")
+    outputs.record(path.parent, [png.name, md.name], "qclocal report")
     return md
 
 
+def _check_writable(folder: Path, files: list[Path]) -> None:
+    """A report replaces only report files qclocal wrote before."""
+    ours = outputs.written_files(folder)
+    foreign = [f.name for f in files if f.exists() and f.name not in ours]
+    if foreign:
+        raise outputs.OutputError(f"{folder} already holds {', '.join(foreign)}, which qclocal did not write; "
+                                  f"nothing was changed. Move it away, then rerun `qclocal report`.")
+
+
 def latest_backtest(project: Path) -> Path:
-    runs = sorted((Path(project) / "backtests").glob("*/"))
+    runs = sorted(p for p in (Path(project) / "backtests").glob("*/") if not p.name.startswith("."))
     if not runs:
         raise FileNotFoundError(f"{project} has no backtests yet; run `qclocal backtest {project}`")
     return runs[-1]

@@ -7,13 +7,14 @@ parameters cell assigns each ``--parameter`` after the cell tagged ``parameters`
 
 from __future__ import annotations
 
+import ast
 import json
+import keyword
 import os
-import shutil
-import tempfile
 from datetime import datetime
 from pathlib import Path
 
+from qclocal import outputs
 from qclocal.engine.algorithm import QCAlgorithm
 from qclocal.object_store import ObjectStore
 from qclocal.project import find_workspace, read_json
@@ -69,7 +70,8 @@ class NotebookFailed(RuntimeError):
 def run_notebook(notebook: Path, parameters: dict[str, str] | None = None, output: Path | None = None,
                  data_folder: Path | None = None, object_store: Path | None = None, timeout: int = 3600,
                  echo=print) -> Path:
-    """Execute ``notebook`` headless; return the folder holding the executed copy. Raises NotebookFailed."""
+    """Execute ``notebook`` headless; return the folder holding the executed copy. Raises NotebookFailed when a
+    cell fails, ValueError (OutputError among them) before running when the parameters or output are wrong."""
     import nbformat
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError
@@ -81,29 +83,29 @@ def run_notebook(notebook: Path, parameters: dict[str, str] | None = None, outpu
     lean = read_json(workspace / "lean.json", allow_comments=True) if (workspace / "lean.json").is_file() else {}
     data_folder = Path(data_folder or workspace / lean.get("data-folder", "data")).resolve()
     store = Path(object_store or workspace / "storage").resolve()
-    stamp = datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
-    output = Path(output or notebook.parent / "runs" / f"{notebook.stem}-{stamp}").resolve()
+    target = Path(output).absolute() if output else None
+    if target is not None:
+        outputs.check_target(target)
+    parent = target.parent if target is not None else notebook.parent / "runs"
 
     nb = nbformat.read(notebook, as_version=4)
+    tagged = [i for i, c in enumerate(nb.cells) if "parameters" in c.get("metadata", {}).get("tags", [])]
+    if parameters:
+        _check_parameters(notebook, nb.cells[tagged[0]] if tagged else None, parameters)
     setup = nbformat.v4.new_code_cell(_setup_source(workspace, data_folder, store))
     setup.metadata["tags"] = ["qclocal-setup"]
-    cells = [setup]
-    injected = False
-    for cell in nb.cells:
-        cells.append(cell)
-        if not injected and "parameters" in cell.get("metadata", {}).get("tags", []):
-            cells.append(_parameters_cell(parameters or {}))
-            injected = True
-    if parameters and not injected:
-        cells.insert(1, _parameters_cell(parameters))
-    nb.cells = cells
+    nb.cells = [setup, *nb.cells]
+    if tagged:
+        nb.cells.insert(tagged[0] + 2, _parameters_cell(parameters or {}))
     client = NotebookClient(nb, timeout=timeout, kernel_name="python3", allow_errors=False,
                             resources={"metadata": {"path": str(notebook.parent)}})
     code_cells = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"]
     position = {i: n for n, i in enumerate(j for j, c in enumerate(nb.cells) if c.get("metadata", {}).get("tags")
                                                  not in (["qclocal-setup"], ["injected-parameters"]))}
     echo(f"Running {notebook.name}: {len(code_cells)} code cells")
-    staging = Path(tempfile.mkdtemp(prefix=".nb-", dir=notebook.parent))
+    staging = outputs.stage(parent)
+    for leftover in outputs.clean_stale(parent):
+        echo(f"Removed {leftover}: the unfinished output of a notebook run that was stopped")
     failure: str | None = None
     try:
         with client.setup_kernel():
@@ -121,13 +123,34 @@ def run_notebook(notebook: Path, parameters: dict[str, str] | None = None, outpu
         nb.cells = [c for c in nb.cells if "qclocal-setup" not in c.get("metadata", {}).get("tags", [])]
         nbformat.write(nb, staging / notebook.name)
         (staging / "parameters.json").write_text(json.dumps(parameters or {}, indent=1))
-        if output.exists():
-            shutil.rmtree(output)
-        output.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(staging, output)
+        stamp = datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
+        output = outputs.publish(staging, "qclocal research", target, parent, f"{notebook.stem}-{stamp}")
     if failure:
         raise NotebookFailed(failure + f"\nExecuted notebook: {output / notebook.name}")
     return output
+
+
+def _check_parameters(notebook: Path, cell, parameters: dict[str, str]) -> None:
+    """``--parameter`` names must be variables the notebook's ``parameters`` cell assigns."""
+    if cell is None:
+        raise ValueError(f"{notebook.name} has no cell tagged `parameters`, so --parameter "
+                         f"{', '.join(parameters)} would change nothing; tag the cell that sets its parameters")
+    for name in parameters:
+        if not name.isidentifier() or keyword.iskeyword(name):
+            raise ValueError(f"--parameter {name!r}: a notebook parameter must be a Python variable name")
+    known: set[str] = set()
+    try:
+        tree = ast.parse(cell.source)
+    except SyntaxError as exc:
+        raise ValueError(f"{notebook.name}: the parameters cell does not parse ({exc.msg})") from None
+    for node in tree.body:
+        targets = node.targets if isinstance(node, ast.Assign) else \
+            [node.target] if isinstance(node, ast.AnnAssign | ast.AugAssign) else []
+        known |= {n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)}
+    unknown = sorted(set(parameters) - known)
+    if unknown:
+        raise ValueError(f"unknown --parameter {', '.join(unknown)}: the parameters cell of {notebook.name} sets "
+                         f"{', '.join(sorted(known)) or 'nothing'}")
 
 
 def _parameters_cell(parameters: dict[str, str]):
@@ -135,8 +158,6 @@ def _parameters_cell(parameters: dict[str, str]):
 
     lines = ["# Parameters injected by qclocal research"]
     for name, value in parameters.items():
-        if not name.isidentifier():
-            raise ValueError(f"--parameter {name}: notebook parameters must be Python identifiers")
         lines.append(f"{name} = {_literal(value)}")
     cell = nbformat.v4.new_code_cell("\n".join(lines))
     cell.metadata["tags"] = ["injected-parameters"]

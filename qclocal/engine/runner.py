@@ -146,6 +146,9 @@ class Engine:
         algo._initializing = True
         algo.initialize()
         algo._initializing = False
+        if algo.end_date < algo.start_date:  # LEAN's QCAlgorithm.PostInitialize
+            raise ValueError(f"Please select an algorithm end date greater than start date: the start is "
+                             f"{algo.start_date:%Y-%m-%d}, the end {algo.end_date:%Y-%m-%d}")
         for sec in algo.securities.values():
             algo._check_data_exists(sec)
         feed_start = self._feed_start()
