@@ -38,7 +38,9 @@ def _window(value: Any) -> str:
     return f"{value[0]}..{value[1]}" if isinstance(value, list) and len(value) == 2 else "-"
 
 
-def _metrics(metrics: dict) -> str:
+def _metrics(metrics: Any) -> str:
+    if not isinstance(metrics, dict):
+        return "malformed (see --json)"
     shown = []
     for name, value in metrics.items():
         if isinstance(value, bool) or not isinstance(value, int | float | type(None)):
@@ -48,7 +50,9 @@ def _metrics(metrics: dict) -> str:
     return " ".join(shown[:_MAX_METRICS]) + (f" (+{more})" if more > 0 else "") if shown else "-"
 
 
-def _versions(versions: dict, running: dict) -> str:
+def _versions(versions: Any, running: dict) -> str:
+    if not isinstance(versions, dict):
+        return "malformed (see --json)"
     parts = []
     for library, short in _SHORT.items():
         version = versions.get(library)
@@ -123,6 +127,13 @@ def list_command(strategy: str | None, object_store: Path | None, verify: bool, 
         click.echo(json.dumps(timelines, indent=2))
     elif timelines:
         click.echo(render(timelines))
+    failed = [m["key"] + ": " + m["status"] for t in timelines for m in t["models"]
+              if m["status"] not in ("ok", "present")]
+    if failed:
+        raise click.ClickException(
+            f"{len(failed)} model(s) failed {'verification' if verify else 'the check'}:\n  " + "\n  ".join(failed)
+            + "\nRetrain them with the train command shown above."
+        )
     if not timelines:
         if strategy is not None:
             raise click.ClickException(

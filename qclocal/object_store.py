@@ -2,18 +2,37 @@
 
 Keys map to relative paths under the root. ``get_file_path(key)`` hands out the real path so a library
 can write a file there and then call ``save(key)``, LEAN's documented pattern for binary models.
+Writers of one store take turns: ``lock()`` (a ``filelock`` file in the root) is held by every save and delete,
+and ``models.store.save_model`` holds it for a whole model, so parallel notebooks never interleave a save.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
+
+from filelock import FileLock
+
+from qclocal.locking import exclusive
+
+LOCK_FILE = ".qclocal.lock"
+_LOCKS: dict[Path, FileLock] = {}  # one per store root in this process, so nested holds are re-entrant
 
 
 class ObjectStore:
     def __init__(self, root: str | os.PathLike[str]):
         self.root = Path(root).resolve()
+
+    @contextlib.contextmanager
+    def lock(self) -> Iterator[None]:
+        """Hold the store's writer lock (re-entrant within this process)."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        lock = _LOCKS.setdefault(self.root, FileLock(str(self.root / LOCK_FILE)))
+        with exclusive(lock, f"the ObjectStore {self.root}"):
+            yield
 
     def _path(self, key: str) -> Path:
         if not isinstance(key, str) or not key or key.startswith("/") or ".." in Path(key).parts:
@@ -29,7 +48,7 @@ class ObjectStore:
         if not self.root.is_dir():
             return []
         return sorted(p.relative_to(self.root).as_posix() for p in self.root.rglob("*") if p.is_file()
-                      and not p.name.startswith(".tmp-"))
+                      and not p.name.startswith(".tmp-") and p.name != LOCK_FILE)
 
     def get_file_path(self, key: str) -> str:
         """The path behind ``key``; its folder is created so a library can write there directly."""
@@ -52,15 +71,16 @@ class ObjectStore:
     # -- writes (atomic: temporary file, then rename) ------------------------------------------------
     def save_bytes(self, key: str, data: bytes) -> bool:
         path = self._path(key)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(bytes(data))
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        with self.lock():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
+            try:
+                with os.fdopen(fd, "wb") as handle:
+                    handle.write(bytes(data))
+                os.replace(tmp, path)
+            except BaseException:
+                Path(tmp).unlink(missing_ok=True)
+                raise
         return True
 
     def save_string(self, key: str, text: str) -> bool:
@@ -76,7 +96,8 @@ class ObjectStore:
 
     def delete(self, key: str) -> bool:
         path = self._path(key)
-        if not path.is_file():
-            return False
-        path.unlink()
+        with self.lock():
+            if not path.is_file():
+                return False
+            path.unlink()
         return True

@@ -26,7 +26,7 @@ def _series(points: list[dict]) -> pd.Series:
 def load_result(folder: Path) -> tuple[dict, Path]:
     folder = Path(folder)
     candidates = [p for p in folder.glob("*.json") if not p.name.endswith("order-events.json")
-                  and p.name != "config.json"]
+                  and p.name != "config.json" and not p.name.startswith(".")]
     if not candidates:
         raise FileNotFoundError(f"{folder} holds no backtest result JSON; run `qclocal backtest <project>` first")
     return json.loads(candidates[0].read_text()), candidates[0]

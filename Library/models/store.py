@@ -15,6 +15,7 @@ and the rules.
 from __future__ import annotations
 
 import bisect
+import contextlib
 import hashlib
 import io
 import json
@@ -321,9 +322,13 @@ def save_model(
     }
     prefix = f"{strategy}/{cut.isoformat()}/"
     mkey = prefix + MANIFEST
-    with tempfile.TemporaryDirectory(prefix="model-save-") as folder:
+    lock = getattr(object_store, "lock", None)  # qclocal's store serialises writers; LEAN's has no such member
+    with tempfile.TemporaryDirectory(prefix="model-save-") as folder, (
+        lock() if callable(lock) else contextlib.nullcontext()
+    ):
         staged = [_stage(name, obj, Path(folder)) for name, obj in artifacts.items()]
         existing = [key for key in _keys(object_store) if key.startswith(prefix)]
+        _refuse_foreign(object_store, mkey, existing)
         if mkey in existing:  # from here the old model at this cutoff no longer exists
             object_store.delete(mkey)
         for key in existing:
@@ -366,6 +371,25 @@ def save_model(
                     pass
             raise
     return mkey
+
+
+def _refuse_foreign(object_store: Any, mkey: str, existing: list[str]) -> None:
+    """A save replaces only what an earlier save wrote: the artifacts its manifest lists (or, with no manifest,
+    an interrupted save's .keras/.joblib files). Anything else under the cutoff stops the save."""
+    prefix = mkey[: -len(MANIFEST)]
+    ours: set[str] = {mkey}
+    if mkey in existing:
+        try:
+            listed = json.loads(str(object_store.read(mkey))).get("artifacts", {})
+            ours |= {prefix + str(info.get("file")) for info in listed.values() if isinstance(info, dict)}
+        except (ValueError, AttributeError):
+            pass  # an unreadable manifest: only artifact-shaped files count as the save's own
+    foreign = [k for k in existing if k not in ours and not k.endswith((".keras", ".joblib"))]
+    if foreign:
+        raise ValueError(
+            f"cannot save a model at {prefix}: the ObjectStore holds keys there that no model save wrote "
+            f"({', '.join(sorted(foreign))}); nothing was changed. Move them elsewhere first."
+        )
 
 
 def delete_model(object_store: Any, strategy: str, cutoff: date | datetime | str) -> list[str]:

@@ -60,6 +60,20 @@ def _date(_ctx: click.Context, _param: click.Parameter, value: str | None) -> An
         raise click.BadParameter(str(exc)) from None
 
 
+SAFETY_OPTIONS = [
+    click.option(
+        "--allow-mixed",
+        is_flag=True,
+        help="Write imported and synthetic data into one data folder (backtests then say so in their log).",
+    ),
+    click.option(
+        "--force",
+        is_flag=True,
+        help="Write into a data folder holding files qclocal has no record of (same-named files are replaced).",
+    ),
+]
+
+
 def import_options(func: Callable[..., Any]) -> Callable[..., Any]:
     """Options shared by every import command."""
     decorators = [
@@ -114,6 +128,7 @@ def import_options(func: Callable[..., Any]) -> Callable[..., Any]:
         ),
         click.option("--no-coarse", is_flag=True, help="Skip the coarse universe files."),
         click.option("--quiet", is_flag=True, help="No progress bar or warnings."),
+        *SAFETY_OPTIONS,
     ]
     return functools.reduce(lambda f, d: d(f), reversed(decorators), func)
 
@@ -130,6 +145,8 @@ def _options(kw: dict[str, Any]) -> tuple[Path, importer.ImportOptions]:
         risk_free=kw["risk_free"].upper(),
         coarse=not kw["no_coarse"],
         progress=not kw["quiet"],
+        allow_mixed=kw["allow_mixed"],
+        force=kw["force"],
     )
     if kw["etfs"] is not None:
         options.etfs = kw["etfs"]
@@ -223,13 +240,22 @@ def import_yahoo(csv_folder: Path | None, **kw: Any) -> None:
 @click.option("--start", default=None, help="First date (YYYY-MM-DD; default: the generator's).")
 @click.option("--end", default=None, help="Last date (YYYY-MM-DD; default: the generator's).")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
+@SAFETY_OPTIONS[0]
+@SAFETY_OPTIONS[1]
 def generate(
-    scenario: str, data_folder: Path | None, seed: int, start: str | None, end: str | None, quiet: bool
+    scenario: str,
+    data_folder: Path | None,
+    seed: int,
+    start: str | None,
+    end: str | None,
+    quiet: bool,
+    allow_mixed: bool,
+    force: bool,
 ) -> None:
     """Write the synthetic market SCENARIO (deterministic, with planted effects) into the data folder."""
     from qclocal.data import synthetic
 
-    kwargs: dict[str, Any] = {"seed": seed}
+    kwargs: dict[str, Any] = {"seed": seed, "allow_mixed": allow_mixed, "force": force}
     if start:
         kwargs["start"] = start
     if end:
@@ -237,6 +263,6 @@ def generate(
     folder = data_folder or default_data_folder()
     try:
         synthetic.generate(scenario, folder, progress=not quiet, **kwargs)
-    except ValueError as exc:
+    except (ValueError, RuntimeError) as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"generated {scenario} (seed {seed}) into {folder}")

@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from qclocal.data import calendars, fred, writers
+from qclocal.data import calendars, fred, provenance, writers
 
 MANIFEST = Path("qclocal") / "import-manifest.json"
 KINDS = ("ohlcv", "close", "index", "rates", "fred")
@@ -37,6 +37,8 @@ DEFAULT_ETFS = frozenset(
     "SPY QQQ TQQQ IWM IWV XLK XLF XLE XLV XLY XLP XLI XLB XLU XLRE XLC VCR VDE VOX BIL TLT SPTL SHY VGSH "
     "IEMG EEM ARKK ARKW SOXX ITA".split()
 )
+# Equity prices are stored as integers in 1/10000 dollar (int64): far above any real price, far below overflow.
+MAX_PRICE = 1e11
 MISSING_TOKENS = frozenset({"", "null", "nan", "NaN", "NULL", "None", ".", "NA", "N/A"})
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}")
 _DISPLAY = {
@@ -107,6 +109,8 @@ class ImportOptions:
     exchange: str = "XNYS"
     coarse: bool = True
     progress: bool = True
+    allow_mixed: bool = False  # may write into a data folder holding synthetic data
+    force: bool = False  # may write into a data folder holding files qclocal has no record of
 
 
 @dataclass
@@ -420,6 +424,18 @@ def load_prices(
                     f"non-positive {_display(col)} {table[col].iat[i]:g} on {table['date'].iat[i]:%Y-%m-%d}",
                 )
             )
+    for col in value_cols:
+        huge = table[col].abs() >= MAX_PRICE if col != "volume" else table[col] >= 2.0**63
+        if huge.any():
+            i = int(np.flatnonzero(huge.to_numpy())[0])
+            raise FileProblem(
+                Problem(
+                    sf.rel,
+                    int(table["line"].iat[i]),
+                    f"{_display(col)} {table[col].iat[i]:g} on {table['date'].iat[i]:%Y-%m-%d} is too large "
+                    f"for LEAN's data format (prices must be below {MAX_PRICE:g})",
+                )
+            )
     for col in nonnegative:
         bad = table[col] < 0
         if bad.any():
@@ -535,9 +551,13 @@ def read_equity_back(
 
     base = Path(data_folder) / "equity" / market
     name = ticker.lower()
-    with zipfile.ZipFile(base / "daily" / f"{name}.zip") as zf:
-        with zf.open(f"{name}.csv") as fh:
-            raw = pd.read_csv(fh, header=None, names=["time", "open", "high", "low", "close", "volume"])
+    path = base / "daily" / f"{name}.zip"
+    try:
+        with zipfile.ZipFile(path) as zf:
+            with zf.open(f"{name}.csv") as fh:
+                raw = pd.read_csv(fh, header=None, names=["time", "open", "high", "low", "close", "volume"])
+    except zipfile.BadZipFile as exc:
+        raise ValueError(f"{path} is not a readable zip file ({exc})") from None
     index = pd.DatetimeIndex(pd.to_datetime(raw["time"].str.slice(0, 8), format="%Y%m%d"), name="date")
     bars = pd.DataFrame(
         {c: raw[c].to_numpy() / writers.PRICE_SCALE for c in ("open", "high", "low", "close")}, index=index
@@ -567,9 +587,29 @@ def read_manifest(data_folder: Path | str) -> dict:
             f"{path}:{exc.lineno}: corrupt import manifest ({exc.msg}); delete it and rerun "
             "`qclocal data import`"
         ) from None
+    if not isinstance(data, dict):
+        raise ValueError(f"{path}: the import manifest must be a JSON object; delete it and rerun `qclocal data import`")
     for key in ("equity", "index", "rates", "fred"):
         data.setdefault(key, {})
+        if not isinstance(data[key], dict) or not all(isinstance(v, dict) for v in data[key].values()):
+            raise ValueError(
+                f"{path}: \"{key}\" must map names to objects; delete the manifest and rerun `qclocal data import`"
+            )
     return data
+
+
+def forget_replaced(data_folder: Path | str, paths: set[str]) -> None:
+    """Drop the manifest entries whose files (data-folder relative paths) were replaced by synthetic data."""
+    manifest = read_manifest(data_folder)
+    names = {Path(p).name.split(".")[0].upper() for p in paths}
+    changed = False
+    for key, folder in (("equity", "equity/"), ("index", "index/"), ("rates", "index/"), ("fred", "alternative/fred/")):
+        for name in list(manifest[key]):
+            if name in names and any(p.startswith(folder) for p in paths):
+                del manifest[key][name]
+                changed = True
+    if changed:
+        _write_manifest(Path(data_folder), manifest)
 
 
 def close_only_tickers(data_folder: Path | str) -> frozenset[str]:
@@ -622,6 +662,43 @@ def import_folder(
     options = options or ImportOptions()
     data = Path(data_folder)
     files, problems = discover(source)
+    if not files and not problems:
+        raise FileNotFoundError(
+            f"{source} holds no CSV files to import; nothing was changed. Pass the folder that holds ohlcv/, "
+            "close/, index/, rates/ and fred/, e.g. `qclocal data import --source ../shared/market-data`"
+        )
+    with provenance.writing(data, f"imported:{Path(source).resolve()}", allow_mixed=options.allow_mixed,
+                            force=options.force, echo=echo or _stderr):
+        report = _import_files(files, problems, Path(source), data, options)
+    if echo is not None:
+        for w in report.warnings:
+            echo(str(w))
+    if report.errors:
+        raise DataImportError(
+            report.errors,
+            f"Fix or delete the rows named above (or remove the file), then rerun `{rerun_command(source, data, options)}`.",
+        )
+    return report
+
+
+def _stderr(line: str) -> None:
+    print(line, file=sys.stderr)
+
+
+def rerun_command(source: Path | str, data: Path, options: ImportOptions) -> str:
+    """The import command line that repeats this import."""
+    parts = ["qclocal data import --source", str(source), "--data-folder", str(data)]
+    if options.tickers is not None:
+        parts += ["--tickers", ",".join(sorted(options.tickers))]
+    for flag, value in (("--start", options.start), ("--end", options.end)):
+        if value is not None:
+            parts += [flag, f"{value:%Y-%m-%d}"]
+    return " ".join(parts)
+
+
+def _import_files(
+    files: list[SourceFile], problems: list[Problem], source: Path, data: Path, options: ImportOptions
+) -> ImportReport:
     report = ImportReport()
     report.warnings.extend(p for p in problems if p.level == "warning")
     report.errors.extend(p for p in problems if p.level == "error")
@@ -642,20 +719,14 @@ def import_folder(
         except FileProblem as exc:
             report.errors.append(exc.problem)
             report.skipped.append(sf.rel)
+        except ValueError as exc:  # a writer refused the values: name the file
+            report.errors.append(Problem(sf.rel, None, str(exc)))
+            report.skipped.append(sf.rel)
     if options.risk_free.upper() in rates:
         report.interest_rate_file = writers.write_interest_rate_file(data, rates[options.risk_free.upper()])
     if options.coarse:
         report.coarse_files = _write_coarse(data, options, manifest, coarse_inputs, report)
     _write_manifest(data, manifest)
-    if echo is not None:
-        for w in report.warnings:
-            echo(str(w))
-    if report.errors:
-        raise DataImportError(
-            report.errors,
-            "Fix or delete the rows named above (or remove the file), then rerun "
-            f"`qclocal data import --source {source}`.",
-        )
     return report
 
 
@@ -746,7 +817,7 @@ def _write_coarse(
             continue
         try:
             bars, factors = read_equity_back(data, ticker)
-        except (FileNotFoundError, KeyError, ValueError) as exc:
+        except (FileNotFoundError, KeyError, ValueError, pd.errors.ParserError) as exc:
             report.warnings.append(
                 Problem(
                     str(data),

@@ -38,10 +38,14 @@ def _daily_or_hour_file(path: str, size: int, mtime_ns: int) -> pd.DataFrame:
 
 
 def _read_zip_csv(path: Path, header=None) -> pd.DataFrame:
-    with zipfile.ZipFile(path) as zf:
-        name = zf.namelist()[0]
-        with zf.open(name) as handle:
-            return pd.read_csv(io.BytesIO(handle.read()), header=header)
+    try:
+        with zipfile.ZipFile(path) as zf:
+            name = zf.namelist()[0]
+            with zf.open(name) as handle:
+                return pd.read_csv(io.BytesIO(handle.read()), header=header)
+    except (zipfile.BadZipFile, IndexError) as exc:
+        raise ValueError(f"{path} is not a readable LEAN data zip ({exc or 'no entries'}); import or generate "
+                         f"it again") from None
 
 
 def bar_file(data_folder: Path, security_type: str, ticker: str, resolution: str, day: date | None = None,

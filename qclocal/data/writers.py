@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from qclocal.data import provenance
 from qclocal.data import sid as sidlib
 
 PRICE_SCALE = 10_000
@@ -42,6 +43,7 @@ def atomic_write_bytes(path: Path, data: bytes) -> bool:
     """Write `data` to `path` atomically. Returns False (writing nothing) when the file already holds it."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    provenance.note_write(path)
     try:
         if path.stat().st_size == len(data) and path.read_bytes() == data:
             return False

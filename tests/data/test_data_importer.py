@@ -287,7 +287,7 @@ def test_bad_input_is_an_error_naming_file_and_line(tmp_path: Path, rel: str, te
     with pytest.raises(DataImportError) as info:
         import_folder(src, data, ImportOptions(progress=False))
     assert message in str(info.value)
-    assert f"rerun `qclocal data import --source {src}`" in str(info.value)
+    assert f"rerun `qclocal data import --source {src} --data-folder {data}`" in str(info.value)
     # The good file is imported anyway; nothing is written for the bad one.
     assert (data / "equity/usa/daily/good.zip").is_file()
     assert not (data / "equity/usa/daily/bad.zip").exists()

@@ -173,7 +173,7 @@ def test_cli_generate_calls_the_synthetic_generator(tmp_path: Path, monkeypatch)
         ],
     )
     assert result.exit_code == 0, result.output
-    assert calls == [(("mag7", tmp_path), {"seed": 3, "start": "2015-01-01", "progress": False})]
+    assert calls == [(("mag7", tmp_path), {"seed": 3, "start": "2015-01-01", "progress": False, "allow_mixed": False, "force": False})]
 
 
 def test_default_data_folder_follows_lean_json(tmp_path: Path, monkeypatch):

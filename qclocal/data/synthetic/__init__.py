@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from qclocal.data import provenance
 from qclocal.data.synthetic import leveraged_etf, mag7, pairs, reversal, sectors
 from qclocal.data.synthetic.core import SyntheticMarket, sessions, to_date
 from qclocal.data.synthetic.output import truth_path, write_market
@@ -52,8 +53,12 @@ def simulate(scenario: str, *, seed: int = 7, start: str | date = DEFAULT_START,
 
 
 def generate(scenario: str, data_folder: str | Path, *, seed: int = 7, start: str | date = DEFAULT_START,
-             end: str | date = DEFAULT_END, progress: bool = True) -> dict:
-    """Write the scenario into ``data_folder`` (LEAN layout) and return its truth (also in truth.json)."""
+             end: str | date = DEFAULT_END, progress: bool = True, allow_mixed: bool = False,
+             force: bool = False) -> dict:
+    """Write the scenario into ``data_folder`` (LEAN layout) and return its truth (also in truth.json).
+
+    Refuses (``provenance.DataSafetyError``, nothing written) a folder holding imported data unless
+    ``allow_mixed``, or files qclocal has no record of unless ``force``."""
     market = simulate(scenario, seed=seed, start=start, end=end)
     wrap = None
     if progress:
@@ -61,5 +66,6 @@ def generate(scenario: str, data_folder: str | Path, *, seed: int = 7, start: st
 
         def wrap(items):
             return tqdm(items, desc=f"writing {scenario}", unit="ticker", leave=False)
-    paths = write_market(data_folder, scenario, market, progress=wrap)
+    with provenance.writing(data_folder, f"synthetic:{scenario}", allow_mixed=allow_mixed, force=force):
+        paths = write_market(data_folder, scenario, market, progress=wrap)
     return json.loads(paths[-1].read_text())
