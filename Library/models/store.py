@@ -688,9 +688,10 @@ def list_timelines(object_store: Any, strategy: str | None = None, *, verify: bo
                         "created_utc": manifest.get("created_utc"),
                     }
                 )
+                versions = entry["versions"] if isinstance(entry["versions"], dict) else {}
                 entry["version_mismatches"] = {
                     lib: [v, running.get(lib)]
-                    for lib, v in entry["versions"].items()
+                    for lib, v in versions.items()
                     if v is not None and lib != "python" and running.get(lib) != v
                 }
                 entry["status"] = _status(object_store, f"{name}/{cutoff.isoformat()}/", manifest, verify)
