@@ -18,6 +18,7 @@ from typing import Any
 
 import pandas as pd
 
+from qclocal import outputs
 from qclocal.data import importer, writers
 
 RATE_TICKERS = frozenset({"IRX", "TNX", "FVX", "TYX"})
@@ -109,7 +110,7 @@ def download(
     wanted = [t.strip().upper() for t in tickers if t.strip()]
     frame = fetch(wanted, **kwargs)
     parts = _per_ticker(frame, wanted)
-    written = []
+    texts: dict[Path, str] = {}
     absent = []
     for ticker in wanted:
         kind, name = local_name(ticker)
@@ -119,9 +120,19 @@ def download(
             absent.append(ticker)
             continue
         path = Path(dest) / kind / f"{name}.csv"
-        text = table.to_csv(date_format="%Y-%m-%d", float_format="%.6f", lineterminator="\n")
+        texts[path] = table.to_csv(date_format="%Y-%m-%d", float_format="%.6f", lineterminator="\n")
+    ours = outputs.written_files(Path(dest))
+    foreign = [p for p in texts if p.exists() and p.relative_to(dest).as_posix() not in ours]
+    if foreign:
+        raise RuntimeError(
+            f"{', '.join(map(str, foreign))} exist and were not downloaded by qclocal; nothing was changed. "
+            "Pass another --csv-folder."
+        )
+    for path, text in texts.items():
         writers.atomic_write_text(path, text)
-        written.append(path)
+    Path(dest).mkdir(parents=True, exist_ok=True)
+    outputs.record(Path(dest), [p.relative_to(dest).as_posix() for p in texts], "qclocal data import yahoo")
+    written = list(texts)
     if absent:
         raise RuntimeError(
             f"yfinance returned no data for {', '.join(absent)} (offline, or unknown ticker?); "

@@ -207,3 +207,17 @@ def test_make_demo_after_a_real_import_refuses_and_points_to_a_separate_folder(i
     assert "writing synthetic data there would mix the two, so nothing was changed" in result.output
     assert "`qclocal demo --strategy tqqq_leverage --data-folder demo-data`" in result.output
     assert snapshot(imported) == before
+
+
+def test_yahoo_download_never_overwrites_csvs_it_did_not_download(tmp_path: Path):
+    from test_data_yahoo_cli import recorded_download
+
+    from qclocal.data import yahoo
+
+    mine = write_csv(tmp_path / "csvs/ohlcv/SPY.csv", "Date,Close\n2020-01-02,1\n")
+    with pytest.raises(RuntimeError, match="SPY.csv exist and were not downloaded by qclocal; nothing was changed"):
+        yahoo.download(["SPY", "^VIX"], "2020-01-02", "2020-01-07", tmp_path / "csvs", downloader=recorded_download)
+    assert snapshot(tmp_path / "csvs") == {"ohlcv/SPY.csv": b"Date,Close\n2020-01-02,1\n"}
+    mine.unlink()
+    for _ in range(2):  # its own downloads it may refresh
+        yahoo.download(["SPY", "^VIX"], "2020-01-02", "2020-01-07", tmp_path / "csvs", downloader=recorded_download)
