@@ -141,7 +141,7 @@ def demo(strategy: str, seed: int | None, data_folder: Path | None) -> None:
     from qclocal.data.provenance import DataSafetyError
     from qclocal.data.synthetic import generate
     from qclocal.report import make_report
-    from qclocal.research import run_notebook
+    from qclocal.research import NotebookFailed, run_notebook
 
     workspace = find_workspace(Path.cwd()) or _REPO
     scenario, default_seed, params = DEMOS[strategy]
@@ -155,7 +155,10 @@ def demo(strategy: str, seed: int | None, data_folder: Path | None) -> None:
         raise click.ClickException(f"{exc}\nThe demo leaves that folder alone: run it on a separate one, e.g. "
                                    f"`qclocal demo --strategy {strategy} --data-folder demo-data`.") from None
     click.echo(f"[2/4] Training the model timeline: research/{strategy}.ipynb {params}")
-    run_notebook(workspace / "research" / f"{strategy}.ipynb", params, data_folder=folder, echo=click.echo)
+    try:
+        run_notebook(workspace / "research" / f"{strategy}.ipynb", params, data_folder=folder, echo=click.echo)
+    except NotebookFailed as exc:
+        raise click.ClickException(str(exc)) from None
     click.echo(f"[3/4] Backtesting algorithms/{strategy}")
     result, out = run_project(project, data_folder=folder, echo=click.echo)
     click.echo(format_statistics(result.statistics))

@@ -160,6 +160,8 @@ def _run(action: Callable[[], importer.ImportReport], quiet: bool) -> None:
         report = action()
     except (importer.DataImportError, FileNotFoundError, RuntimeError, ValueError) as exc:
         raise click.ClickException(str(exc)) from None
+    except OSError as exc:
+        raise click.ClickException(f"cannot write {exc.filename}: {exc.strerror}") from None
     if not quiet:
         for warning in report.warnings:
             click.echo(str(warning), err=True)
@@ -265,4 +267,6 @@ def generate(
         synthetic.generate(scenario, folder, progress=not quiet, **kwargs)
     except (ValueError, RuntimeError) as exc:
         raise click.ClickException(str(exc)) from None
+    except OSError as exc:
+        raise click.ClickException(f"cannot write {exc.filename}: {exc.strerror}") from None
     click.echo(f"generated {scenario} (seed {seed}) into {folder}")

@@ -16,6 +16,7 @@ from click.testing import CliRunner
 from filelock import FileLock
 from test_data_importer import SESSIONS, ohlcv_text, source, write_csv  # noqa: F401 - `source` is a fixture
 
+from qclocal.backtest import backtest
 from qclocal.cli import main
 from qclocal.data import importer, provenance, synthetic
 from qclocal.data.importer import DataImportError, ImportOptions, import_folder
@@ -63,6 +64,15 @@ def test_allow_mixed_keeps_the_manifest_true_and_backtests_say_the_folder_is_mix
     assert record["equity/usa/daily/abc.zip"].startswith("imported:")
     (note,) = provenance.data_notes(imported)
     assert note.startswith(f"Data folder {imported} mixes imported and synthetic data: ")
+    project = imported.parent / "algorithms" / "spy"
+    project.mkdir(parents=True)
+    (imported.parent / "lean.json").write_text('{"data-folder": "data"}')
+    (project / "main.py").write_text(
+        "from AlgorithmImports import *\n\n\nclass Spy(QCAlgorithm):\n    def initialize(self):\n"
+        "        self.set_start_date(2020, 1, 2)\n        self.set_end_date(2020, 1, 31)\n"
+        "        self.add_equity('SPY', Resolution.DAILY)\n")
+    result, out = backtest(project, echo=lambda _: None, show_progress=False)
+    assert result.status == "Completed" and note in (out / "log.txt").read_text()
 
 
 def test_import_into_synthetic_data_is_refused_and_changes_nothing(source: Path, tmp_path: Path):  # noqa: F811
@@ -171,6 +181,14 @@ def test_rerun_hint_keeps_data_folder_tickers_and_dates(tmp_path: Path):
         import_folder(src, data, options)
     assert (f"rerun `qclocal data import --source {src} --data-folder {data} --tickers BAD --end 2020-02-01`"
             in str(info.value))
+
+
+def test_a_data_folder_that_cannot_be_written_is_an_error_not_a_traceback(source: Path, tmp_path: Path):  # noqa: F811
+    (tmp_path / "file").write_text("x")
+    result = CliRunner().invoke(main, ["data", "import", "--source", str(source), "--data-folder",
+                                       str(tmp_path / "file" / "data"), "--quiet"])
+    assert result.exit_code == 1 and "cannot write" in result.output and "Not a directory" in result.output
+    assert "Traceback" not in result.output
 
 
 def test_an_empty_source_folder_fails_and_writes_nothing(tmp_path: Path):
