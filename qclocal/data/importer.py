@@ -414,39 +414,25 @@ def load_prices(
         )
         table = table[~missing].reset_index(drop=True)
     for col in positive:
-        bad = table[col] <= 0
-        if bad.any():
-            i = int(np.flatnonzero(bad.to_numpy())[0])
-            raise FileProblem(
-                Problem(
-                    sf.rel,
-                    int(table["line"].iat[i]),
-                    f"non-positive {_display(col)} {table[col].iat[i]:g} on {table['date'].iat[i]:%Y-%m-%d}",
-                )
-            )
+        _reject_first(table, sf, col, table[col] <= 0, "non-positive {name} {value:g} on {date}")
     for col in value_cols:
         huge = table[col].abs() >= MAX_PRICE if col != "volume" else table[col] >= 2.0**63
-        if huge.any():
-            i = int(np.flatnonzero(huge.to_numpy())[0])
-            raise FileProblem(
-                Problem(
-                    sf.rel,
-                    int(table["line"].iat[i]),
-                    f"{_display(col)} {table[col].iat[i]:g} on {table['date'].iat[i]:%Y-%m-%d} is too large "
-                    f"for LEAN's data format (prices must be below {MAX_PRICE:g})",
-                )
-            )
+        _reject_first(table, sf, col, huge, "{name} {value:g} on {date} is too large for LEAN's data format "
+                      f"(prices must be below {MAX_PRICE:g})")
     for col in nonnegative:
-        bad = table[col] < 0
-        if bad.any():
-            i = int(np.flatnonzero(bad.to_numpy())[0])
-            raise FileProblem(
-                Problem(sf.rel, int(table["line"].iat[i]), f"negative {_display(col)} {table[col].iat[i]:g}")
-            )
+        _reject_first(table, sf, col, table[col] < 0, "negative {name} {value:g}")
     if len(table) and check_sessions:
         table = _check_sessions(table, sf, options, warnings)
     frame = table.set_index(pd.DatetimeIndex(table["date"], name="date")).drop(columns="date")
     return _Loaded(frame, warnings)
+
+
+def _reject_first(table: pd.DataFrame, sf: SourceFile, col: str, bad: pd.Series, message: str) -> None:
+    """Raise FileProblem at the first row where ``bad`` holds; ``message`` may use {name}, {value}, {date}."""
+    if bad.any():
+        i = int(np.flatnonzero(bad.to_numpy())[0])
+        text = message.format(name=_display(col), value=table[col].iat[i], date=f"{table['date'].iat[i]:%Y-%m-%d}")
+        raise FileProblem(Problem(sf.rel, int(table["line"].iat[i]), text))
 
 
 def _check_sessions(
