@@ -35,10 +35,6 @@ def _parse_parameters(pairs: tuple[tuple[str, str], ...]) -> dict[str, str]:
     return dict(pairs)
 
 
-def _fail(exc: Exception) -> click.ClickException:
-    return click.ClickException(str(exc))
-
-
 @click.group()
 @click.version_option(package_name="qc-ml-workspace")
 def main() -> None:
@@ -78,7 +74,7 @@ def backtest(project: Path, parameters, output, data_folder, object_store, quiet
         result, out = run_project(proj, data_folder, object_store, output, show_progress=not quiet,
                                   echo=click.echo)
     except (ProjectError, OutputError) as exc:
-        raise _fail(exc) from None
+        raise click.ClickException(str(exc)) from None
     for line in result.logs[-20:]:
         click.echo(line)
     if result.statistics:
@@ -105,7 +101,7 @@ def research(notebook: Path, parameters, output, data_folder, object_store, time
         click.echo(str(exc), err=True)
         sys.exit(1)
     except (ValueError, ProjectError) as exc:
-        raise _fail(exc) from None
+        raise click.ClickException(str(exc)) from None
     click.echo(f"Notebook completed; executed copy in {out}")
 
 
@@ -120,7 +116,7 @@ def report(target: Path) -> None:
         folder = target if (target / "log.txt").is_file() else latest_backtest(target)
         click.echo(f"Report written: {make_report(folder)}")
     except (OutputError, FileNotFoundError) as exc:
-        raise _fail(exc) from None
+        raise click.ClickException(str(exc)) from None
 
 
 DEMOS = {

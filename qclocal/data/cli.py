@@ -8,9 +8,10 @@ qclocal data generate mag7 --seed 7
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -155,13 +156,20 @@ def _options(kw: dict[str, Any]) -> tuple[Path, importer.ImportOptions]:
     return (kw["data_folder"] or default_data_folder()), options
 
 
-def _run(action: Callable[[], importer.ImportReport], quiet: bool) -> None:
+@contextlib.contextmanager
+def _as_click_errors() -> Iterator[None]:
+    """Bad input, refusals and unwritable folders end the command with their message, not a traceback."""
     try:
-        report = action()
-    except (importer.DataImportError, FileNotFoundError, RuntimeError, ValueError) as exc:
+        yield
+    except (FileNotFoundError, RuntimeError, ValueError) as exc:
         raise click.ClickException(str(exc)) from None
     except OSError as exc:
         raise click.ClickException(f"cannot write {exc.filename}: {exc.strerror}") from None
+
+
+def _run(action: Callable[[], importer.ImportReport], quiet: bool) -> None:
+    with _as_click_errors():
+        report = action()
     if not quiet:
         for warning in report.warnings:
             click.echo(str(warning), err=True)
@@ -263,10 +271,6 @@ def generate(
     if end:
         kwargs["end"] = end
     folder = data_folder or default_data_folder()
-    try:
+    with _as_click_errors():
         synthetic.generate(scenario, folder, progress=not quiet, **kwargs)
-    except (ValueError, RuntimeError) as exc:
-        raise click.ClickException(str(exc)) from None
-    except OSError as exc:
-        raise click.ClickException(f"cannot write {exc.filename}: {exc.strerror}") from None
     click.echo(f"generated {scenario} (seed {seed}) into {folder}")
