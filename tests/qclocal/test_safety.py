@@ -143,6 +143,17 @@ def test_parallel_backtests_of_one_project_all_keep_their_results(workspace):
     assert printed == {str(f) for f in folders}
 
 
+def test_parallel_notebook_runs_all_keep_their_executed_copies(workspace):
+    procs = [subprocess.Popen([sys.executable, "-m", "qclocal.cli", "research", "research/tagged.ipynb",
+                               "--parameter", "scale", str(n)], cwd=workspace, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, text=True) for n in (2, 3)]
+    outs = [p.communicate(timeout=300)[0] for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], outs
+    runs = sorted((workspace / "research/runs").iterdir())
+    scales = sorted(json.loads((run / "parameters.json").read_text())["scale"] for run in runs)
+    assert len(runs) == 2 and scales == ["2", "3"]
+
+
 def test_a_killed_runs_staging_folder_is_removed_by_the_next_run(workspace):
     dead = subprocess.Popen(["true"])
     dead.wait()
