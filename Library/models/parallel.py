@@ -82,6 +82,7 @@ def _map_joblib(fn, items: list, n_jobs: int | None, address: str | None, bar: t
 
 
 def _map_ray(fn, items: list, n_jobs: int | None, address: str | None, bar: tqdm) -> list:
+    os.environ.setdefault("RAY_ACCEL_ENV_VAR_OVERRIDE_ON_ZERO", "0")  # CPU jobs: silence Ray's GPU-variable tip
     import ray
 
     address = address or os.environ.get("QCLOCAL_RAY_ADDRESS")
