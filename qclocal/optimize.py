@@ -497,9 +497,13 @@ def run_backtest(task: BacktestTask) -> Backtest:
 def optimize(project: Project, config: OptimizerConfig, output: Path | None = None,
              data_folder: Path | None = None, object_store: Path | None = None, backend: str | None = None,
              address: str | None = None, show_progress: bool = True) -> tuple[Optimization, Path]:
-    from models.parallel import parallel_map
+    from models.parallel import parallel_map, resolve_backend
 
     check_parameters(project, config)
+    try:
+        backend = resolve_backend(backend, address)
+    except ValueError as exc:
+        raise OptimizerError(f"--backend/--address: {exc}") from None
     folder = output_folder(project, output)
     (folder / "optimizer-config.json").write_text(json.dumps(config.to_lean(), indent=4) + "\n")
     workers = config.max_concurrent or max(1, (os.cpu_count() or 2) // 2)  # LEAN's default: half the cores
@@ -610,5 +614,9 @@ def report(result: Optimization, folder: Path) -> tuple[str, bool]:
         ok = False
     else:
         lines.append("No backtest met the constraints: " + "; ".join(map(str, result.config.constraints)))
+        absent = [str(c) for c in result.config.constraints if all(lookup(b.result, c.target) is None for b in done)]
+        if absent:
+            lines.append(f"These name no statistic of the backtests: {'; '.join(absent)}; statistics are: "
+                         + ", ".join(done[0].result.get("statistics", {})))
     lines.append(f"Results in {folder} (summary.csv ranks the backtests by the target)")
     return "\n".join(lines), ok

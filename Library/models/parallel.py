@@ -36,11 +36,14 @@ def _call(fn: Callable[[Any], Any], item: Any) -> Any:
         return _Raised(exc)
 
 
-def resolve_backend(backend: str | None) -> str:
+def resolve_backend(backend: str | None, address: str | None = None) -> str:
+    """The backend to use: the argument, else ``QCLOCAL_PARALLEL_BACKEND``, else joblib; checked."""
     name = (backend or os.environ.get("QCLOCAL_PARALLEL_BACKEND") or "joblib").lower()
     if name not in BACKENDS:
         raise ValueError(f"unknown parallel backend {name!r}: use one of {', '.join(BACKENDS)} "
                          "(argument backend= or environment variable QCLOCAL_PARALLEL_BACKEND)")
+    if name == "joblib" and address:
+        raise ValueError("address= names a Ray cluster; it needs backend='ray'")
     return name
 
 
@@ -56,9 +59,7 @@ def parallel_map(fn: Callable[[Any], Any], items: Iterable[Any], *, n_jobs: int 
     items = list(items)
     if n_jobs is not None and n_jobs < 1:
         raise ValueError(f"n_jobs must be at least 1, got {n_jobs}")
-    name = resolve_backend(backend)
-    if name == "joblib" and address:
-        raise ValueError("address= names a Ray cluster; it needs backend='ray'")
+    name = resolve_backend(backend, address)
     with tqdm(total=len(items), desc=desc, disable=desc is None, unit="job") as bar:
         run = _map_ray if name == "ray" else _map_joblib
         results = run(fn, items, n_jobs, address, bar)
@@ -83,7 +84,11 @@ def _map_joblib(fn, items: list, n_jobs: int | None, address: str | None, bar: t
 
 def _map_ray(fn, items: list, n_jobs: int | None, address: str | None, bar: tqdm) -> list:
     os.environ.setdefault("RAY_ACCEL_ENV_VAR_OVERRIDE_ON_ZERO", "0")  # CPU jobs: silence Ray's GPU-variable tip
-    import ray
+    try:
+        import ray
+    except ImportError:
+        raise ImportError("backend 'ray' needs Ray 2.53.0 (LEAN's version): make setup installs it, or "
+                          "pip install -e '.[cluster]'") from None
 
     address = address or os.environ.get("QCLOCAL_RAY_ADDRESS")
     started = not ray.is_initialized()

@@ -187,6 +187,9 @@ def test_bad_options_get_clear_errors(project, tmp_path):
     assert "min 5 is greater than max 1" in run("--strategy", "Grid Search", "--target", "Sharpe Ratio",
                                                 "--target-direction", "max", "--parameter", "fast", "5", "1", "1")
     assert "--optimizer-config" in run()
+    assert "needs backend='ray'" in run("--strategy", "Grid Search", "--target", "Sharpe Ratio",
+                                        "--target-direction", "max", *GRID, "--backend", "joblib",
+                                        "--address", "auto")
     bad = tmp_path / "opt.json"
     bad.write_text(json.dumps({"parameters": [{"name": "fast", "min": 1, "max": 2}], "out-of-sample-days": 5}))
     assert "out-of-sample-days" in run("--optimizer-config", str(bad))
@@ -198,6 +201,11 @@ def test_unknown_target_names_the_statistics(project):
                                        "--target", "Statistics.Sharp Ratio", "--target-direction", "max",
                                        "--parameter", "fast", "5", "5", "1"])
     assert result.exit_code == 1 and "is not a statistic" in result.output and "Sharpe Ratio" in result.output
+    result = CliRunner().invoke(main, ["optimize", str(project), "--quiet", "--strategy", "Grid Search",
+                                       "--target", "Sharpe Ratio", "--target-direction", "max",
+                                       "--parameter", "fast", "5", "5", "1", "--constraint", "Max Loss < 0.3"])
+    assert result.exit_code == 0 and "No backtest met the constraints" in result.output
+    assert "name no statistic of the backtests: TotalPerformance.PortfolioStatistics.MaxLoss" in result.output
 
 
 # ---- LEAN's semantics on pure functions --------------------------------------------------------------------
