@@ -3,14 +3,18 @@ from AlgorithmImports import *
 
 
 class Crossover(QCAlgorithm):
-    """The sweep's algorithm: an SMA crossover on LEAN's sample SPY dailies, 2010-2015."""
+    """The sweep benchmark's (and tests/qclocal/test_optimize.py's) algorithm: an SMA crossover on LEAN's
+    sample SPY dailies. ``fail-when-fast`` plants a failing backtest for the tests."""
 
     def initialize(self):
-        self.set_start_date(2010, 1, 1)
-        self.set_end_date(2015, 12, 31)
+        self.set_start_date(self.get_parameter("start-year", 2010), 1, 1)
+        self.set_end_date(self.get_parameter("end-year", 2015), 12, 31)
         self.set_cash(100000)
         self.add_equity("SPY", Resolution.DAILY)
-        self._fast = self.sma("SPY", self.get_parameter("fast", 10))
+        fast = self.get_parameter("fast", 10)
+        if fast == self.get_parameter("fail-when-fast", -1):
+            raise ValueError(f"fast={fast} is the planted failure")
+        self._fast = self.sma("SPY", fast)
         self._slow = self.sma("SPY", self.get_parameter("slow", 30))
 
     def on_data(self, data):

@@ -23,29 +23,9 @@ from qclocal.optimize import (
     step_parameter,
 )
 
-# A moving-average crossover on LEAN's sample SPY dailies: 9 parameter sets give 9 different results.
-ALGO = '''from AlgorithmImports import *
-
-
-class Crossover(QCAlgorithm):
-    def initialize(self):
-        self.set_start_date(2014, 1, 1)
-        self.set_end_date(2015, 12, 31)
-        self.set_cash(100000)
-        self.add_equity("SPY", Resolution.DAILY)
-        if self.get_parameter("fast", 10) == 13:
-            raise ValueError("fast=13 is the test's planted failure")
-        self._fast = self.sma("SPY", self.get_parameter("fast", 10))
-        self._slow = self.sma("SPY", self.get_parameter("slow", 30))
-
-    def on_data(self, data):
-        if not self._slow.is_ready:
-            return
-        if self._fast.current.value > self._slow.current.value:
-            self.set_holdings("SPY", 1)
-        else:
-            self.liquidate("SPY")
-'''
+# A moving-average crossover on LEAN's sample SPY dailies (the sweep benchmark's): 9 parameter sets, 9 results.
+ALGO = Path(__file__).resolve().parents[2] / "benchmarks" / "optimize" / "algorithm.py"
+PARAMETERS = {"fast": "10", "slow": "30", "start-year": "2014", "end-year": "2015", "fail-when-fast": "13"}
 GRID = ["--parameter", "fast", "5", "15", "5", "--parameter", "slow", "20", "60", "20"]
 
 
@@ -54,8 +34,8 @@ def _make_project(root: Path, lean_data: Path) -> Path:
     (root / "data").symlink_to(lean_data)
     proj = root / "algorithms" / "crossover"
     proj.mkdir(parents=True)
-    (proj / "main.py").write_text(ALGO)
-    (proj / "config.json").write_text(json.dumps({"parameters": {"fast": "10", "slow": "30"}}))
+    (proj / "main.py").write_text(ALGO.read_text())
+    (proj / "config.json").write_text(json.dumps({"parameters": PARAMETERS}))
     return proj
 
 
