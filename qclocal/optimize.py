@@ -483,9 +483,9 @@ def run_backtest(task: BacktestTask) -> Backtest:
     backtest = Backtest(task.id, task.parameters, folder=task.folder)
     try:
         project = load_project(Path(task.project), task.parameters)
-        result, _ = run_project(project, task.data_folder and Path(task.data_folder),
-                                task.object_store and Path(task.object_store), Path(task.folder),
-                                show_progress=False)
+        result, _ = run_project(project, data_folder=task.data_folder and Path(task.data_folder),
+                                object_store=task.object_store and Path(task.object_store),
+                                output=Path(task.folder), show_progress=False)
     except Exception as exc:  # noqa: BLE001 - recorded with the backtest; the sweep goes on
         backtest.status, backtest.error = "Failed", "".join(traceback.format_exception(exc))
         return backtest
@@ -507,6 +507,7 @@ def optimize(project: Project, config: OptimizerConfig, output: Path | None = No
     folder = output_folder(project, output)
     (folder / "optimizer-config.json").write_text(json.dumps(config.to_lean(), indent=4) + "\n")
     workers = config.max_concurrent or max(1, (os.cpu_count() or 2) // 2)  # LEAN's default: half the cores
+    rounds: list[int] = []
     with (folder / "log.txt").open("w") as log_file:
         def log(line: str) -> None:
             log_file.write(f"{datetime.now():%Y-%m-%d %H:%M:%S} {line}\n")
@@ -516,8 +517,10 @@ def optimize(project: Project, config: OptimizerConfig, output: Path | None = No
             tasks = [BacktestTask(i, str(project.path), {**project.parameters, **values}, str(folder / f"{i:04d}"),
                                   data_folder and str(data_folder), object_store and str(object_store))
                      for i, values in jobs]
+            rounds.append(len(tasks))
+            desc = f"backtests (round {len(rounds)})" if config.euler else "backtests"
             done = parallel_map(run_backtest, tasks, n_jobs=workers, backend=backend, address=address,
-                                desc="backtests" if show_progress else None)
+                                desc=desc if show_progress else None)
             for backtest, (_, values) in zip(done, jobs, strict=True):
                 backtest.parameters = values  # the optimized ones; the folder's JSON holds the rest
             return done

@@ -127,6 +127,29 @@ def test_constraint_drops_backtests_that_miss_it(project):
     assert summary["rank"].notna().sum() == len(kept)
 
 
+def test_euler_search_from_a_lean_optimizer_config(project, tmp_path):
+    config = tmp_path / "optimizer.json"
+    config.write_text(json.dumps({
+        "algorithm-language": "Python",
+        "optimization-strategy": "QuantConnect.Optimizer.Strategies.EulerSearchOptimizationStrategy",
+        "optimization-strategy-settings": {"default-segment-amount": 2},
+        "optimization-criterion": {"target": "Statistics.Net Profit", "extremum": "max"},
+        "parameters": [{"name": "fast", "min": 5, "max": 25, "step": 10, "min-step": 5},
+                       {"name": "slow", "value": "40"}]}))
+    output, folder = _optimize(project, "--optimizer-config", str(config))
+    data = json.loads((folder / "optimization.json").read_text())
+    runs = {b["parameters"]["fast"]: b for b in data["backtests"]}
+    first = max(["5", "15", "25"], key=lambda f: runs[f]["target"])  # round 1: the grid, step 10
+    # round 2: step 5 over first +- 5, clipped to [5, 25]; the set that already ran is not run again
+    second = {str(v) for v in range(int(first) - 5, int(first) + 6, 5) if 5 <= v <= 25}
+    assert set(runs) == {"5", "15", "25"} | second and len(data["backtests"]) == len(runs)
+    assert all(b["parameters"]["slow"] == "40" for b in data["backtests"])
+    best = max(data["backtests"], key=lambda b: (b["target"], -b["id"]))
+    assert data["best"]["parameters"] == best["parameters"]
+    assert "Round 2" in (folder / "log.txt").read_text()
+    assert f"Optimal parameters: fast: {best['parameters']['fast']}, slow: 40" in output
+
+
 def test_a_failed_backtest_is_recorded_and_the_sweep_goes_on(project):
     output, folder = _optimize(project, "--strategy", "Grid Search", "--target", "Sharpe Ratio",
                                "--target-direction", "max", "--parameter", "fast", "12", "14", "1",
