@@ -14,7 +14,9 @@ Semantics follow LEAN's ``Optimizer`` as ``lean optimize`` configures it:
 - A target or constraint without a dot means ``Statistics.<name>``; values are read from the result JSON with
   case-insensitive keys and normalised as LEAN does ("12.5%" -> 0.125). A backtest that fails a constraint is
   dropped from the ranking; the best set is the first (lowest id) with the best target value, as LEAN keeps
-  the first strictly better result. ``target-value`` in the criterion stops Euler refinement once reached.
+  the first strictly better result. ``target-value`` in the criterion ends the optimization at the first set
+  (in id order) whose result reaches it, as LEAN ends it there: the sets of that round after it still ran
+  (they were launched together) and are listed, but neither counted nor ranked.
 - ``TotalPerformance.PortfolioStatistics.<Name>`` (what ``--target "Sharpe Ratio"`` becomes in lean-cli) is
   read from the statistic of the same name with spaces removed ("Sharpe Ratio"), because qclocal's result JSON
   carries LEAN's statistics table but not the unrounded portfolio statistics: the value is the table's
@@ -350,6 +352,7 @@ class Backtest:
     folder: str | None = None
     target: Decimal | None = None
     constraints_met: bool = False
+    counted: bool = True  # False once the optimization ended (target-value reached) before this result
 
 
 @dataclass
@@ -362,7 +365,7 @@ class Optimization:
     def ranked(self) -> list[Backtest]:
         """Backtests that completed, met the constraints and have the target: best first, ties by id."""
         eligible = [b for b in self.backtests if b.status == "Completed" and b.constraints_met
-                    and b.target is not None]
+                    and b.target is not None and b.counted]
         sign = -1 if self.config.criterion.extremum == "max" else 1
         return sorted(eligible, key=lambda b: (sign * b.target, b.id))  # type: ignore[operator]
 
@@ -374,7 +377,7 @@ class Optimization:
             stats = b.result.get("statistics", {})
             rows.append({"rank": rank.get(b.id), "id": b.id, **{n: b.parameters.get(n) for n in names},
                          "status": b.status, "target": None if b.target is None else float(b.target),
-                         "constraints met": b.constraints_met,
+                         "constraints met": b.constraints_met, "counted": b.counted,
                          **{s: stats.get(s) for s in SUMMARY_STATISTICS},
                          "error": (b.error or "").strip().splitlines()[-1] if b.error else None,
                          "folder": b.folder})
@@ -409,6 +412,7 @@ def search(config: OptimizerConfig, evaluate: Callable[[list[tuple[int, dict[str
                 continue
             backtest.constraints_met = all(c.is_met(backtest.result) for c in config.constraints)
             backtest.target = lookup(backtest.result, config.criterion.target)
+            backtest.counted = not reached
             if reached or not backtest.constraints_met or backtest.target is None:
                 continue
             if config.criterion.better(best.target if best else None, backtest.target):
@@ -551,7 +555,7 @@ def write_results(result: Optimization, folder: Path) -> None:
         "targetReached": result.target_reached,
         "backtests": [{"id": b.id, "parameters": b.parameters, "status": b.status, "error": b.error,
                        "target": None if b.target is None else float(b.target),
-                       "constraintsMet": b.constraints_met, "statistics": b.result.get("statistics", {}),
+                       "constraintsMet": b.constraints_met, "counted": b.counted, "statistics": b.result.get("statistics", {}),
                        "folder": b.folder} for b in result.backtests],
     }
     (folder / "optimization.json").write_text(json.dumps(payload, indent=1))

@@ -321,3 +321,6 @@ def test_ties_keep_the_first_set_and_target_value_stops_the_search():
     config.criterion = Criterion("Score", "max", Decimal("1"))
     result = search(config, evaluate)
     assert result.target_reached and result.best.parameters == {"x": "1"}
+    # x = 2..4 score higher but come after the end of the optimization: listed, not ranked
+    assert [b.parameters["x"] for b in result.ranked()] == ["1", "0"]
+    assert [b.counted for b in result.backtests] == [True, True, False, False, False]
