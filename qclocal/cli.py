@@ -1,4 +1,4 @@
-"""``qclocal``: the Docker-free stand-in for the lean CLI (backtest, research, data, models, report, demo)."""
+"""``qclocal``: the Docker-free stand-in for the lean CLI (backtest, optimize, research, data, models, report, demo)."""
 
 from __future__ import annotations
 
