@@ -122,7 +122,7 @@ def report(target: Path) -> None:
               help="Backtests run at once (default: the config's, else half the CPUs, as LEAN).")
 @click.option("--backend", type=click.Choice(["joblib", "ray"]),
               help="Where backtests run: joblib on this machine (default) or a Ray cluster.")
-@click.option("--address", help='Ray cluster address, e.g. "auto" or "ray://head:10001" (implies --backend ray).')
+@click.option("--address", help='Ray cluster address, e.g. "HEAD_IP:6379" or "auto" (implies --backend ray).')
 @click.option("--data-folder", type=click.Path(path_type=Path), help="LEAN data folder (default from lean.json).")
 @click.option("--object-store", type=click.Path(path_type=Path), help="ObjectStore folder (default storage/).")
 @click.option("--quiet", is_flag=True, help="No progress bar.")

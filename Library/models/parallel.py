@@ -5,8 +5,8 @@ number of workers. ``fn`` must be a picklable top-level function and must not sh
 items (each item reads data and the ObjectStore, and writes only its own output).
 
 Backends: ``"joblib"`` (loky worker processes on this machine; the default) and ``"ray"`` (a Ray cluster: the
-one at ``address``, e.g. ``"ray://head:10001"`` or ``"auto"``, else a local one started for this call and
-stopped after it). The environment variable ``QCLOCAL_PARALLEL_BACKEND`` sets the default backend, and
+one at ``address``: ``"HEAD_IP:6379"`` as ``ray start --head`` prints it, or ``"auto"`` for one started on
+this machine; else a private local one started for this call and stopped after it). The environment variable ``QCLOCAL_PARALLEL_BACKEND`` sets the default backend, and
 ``QCLOCAL_RAY_ADDRESS`` the default address. Ray 2.53.0 is the version in LEAN's foundation image, so research
 notebooks inside LEAN can use the same backend.
 """
@@ -93,9 +93,11 @@ def _map_ray(fn, items: list, n_jobs: int | None, address: str | None, bar: tqdm
     address = address or os.environ.get("QCLOCAL_RAY_ADDRESS")
     started = not ray.is_initialized()
     if started:
-        # a local cluster when no address is given; log_to_driver=False keeps workers' output out of the bar
-        ray.init(address=address, num_cpus=None if address else n_jobs, log_to_driver=False,
-                 include_dashboard=False, configure_logging=False)
+        options: dict[str, Any] = {"log_to_driver": False, "configure_logging": False}  # keep the bar readable
+        if not address:  # "local": a private cluster for this call, never one that happens to run here
+            address = "local"
+            options.update(num_cpus=n_jobs, include_dashboard=False)
+        ray.init(address=address, **options)
     try:
         remote = ray.remote(num_cpus=1, max_retries=0)(_call)
         fn_ref = ray.put(fn)
