@@ -3,7 +3,7 @@
 Semantics follow LEAN's ``Optimizer`` as ``lean optimize`` configures it:
 
 - A step parameter ``{name, min, max, step, min-step}`` takes the values ``min + i*step <= max`` in decimal
-  arithmetic, formatted as LEAN formats decimals ("10", "10.5"). Without ``step`` it is
+  arithmetic, formatted as C# formats LEAN's decimals (10 to 11 step 0.5 gives "10.0", "10.5", "11.0"). Without ``step`` it is
   ``(max - min) / default-segment-amount`` and ``min-step`` a tenth of it; ``min-step`` defaults to ``step``.
   ``{name, value}`` is a static parameter. Parameter sets are the cartesian product with the first parameter
   outermost; their ids count up from 1 over the whole optimization.
