@@ -1,4 +1,4 @@
-"""``qclocal``: the Docker-free stand-in for the lean CLI (backtest, research, data, models, report, demo)."""
+"""``qclocal``: the Docker-free stand-in for the lean CLI (backtest, optimize, research, data, models, report, demo)."""
 
 from __future__ import annotations
 
@@ -117,6 +117,47 @@ def report(target: Path) -> None:
         click.echo(f"Report written: {make_report(folder)}")
     except (OutputError, FileNotFoundError) as exc:
         raise click.ClickException(str(exc)) from None
+
+
+@main.command()
+@click.argument("project", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--output", type=click.Path(path_type=Path),
+              help="New or empty folder for the results (default <project>/optimizations/<time>).")
+@click.option("--optimizer-config", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="LEAN Optimizer.Launcher config.json (the algorithm-* keys are ignored).")
+@click.option("--strategy", type=click.Choice(["Grid Search", "Euler Search"], case_sensitive=False),
+              help="The optimization strategy (then --target, --target-direction and --parameter are required).")
+@click.option("--target", help='The statistic to optimize, e.g. "Sharpe Ratio".')
+@click.option("--target-direction", type=click.Choice(["min", "max"], case_sensitive=False),
+              help="Minimize or maximize the target.")
+@click.option("--parameter", "parameters", type=(str, float, float, float), multiple=True,
+              metavar="NAME MIN MAX STEP", help="A parameter to optimize (repeatable).")
+@click.option("--constraint", "constraints", multiple=True, metavar='"STATISTIC OPERATOR VALUE"',
+              help='Drop backtests that miss it, e.g. "Drawdown < 0.25" (repeatable).')
+@click.option("--max-concurrent-backtests", type=click.IntRange(min=1),
+              help="Backtests run at once (default: the config's, else half the CPUs, as LEAN).")
+@click.option("--backend", type=click.Choice(["joblib", "ray"]),
+              help="Where backtests run: joblib on this machine (default) or a Ray cluster.")
+@click.option("--address", help='Ray cluster address, e.g. "HEAD_IP:6379" or "auto" (implies --backend ray).')
+@click.option("--data-folder", type=click.Path(path_type=Path), help="LEAN data folder (default from lean.json).")
+@click.option("--object-store", type=click.Path(path_type=Path), help="ObjectStore folder (default storage/).")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+def optimize(project: Path, output, optimizer_config, strategy, target, target_direction, parameters,
+             constraints, max_concurrent_backtests, backend, address, data_folder, object_store, quiet) -> None:
+    """Optimize a project's parameters with LEAN's Grid or Euler search, like `lean optimize`."""
+    from qclocal.optimize import report, run_from_options
+
+    try:
+        result, folder = run_from_options(project, optimizer_config, strategy, target, target_direction,
+                                          parameters, constraints, max_concurrent_backtests, output,
+                                          data_folder, object_store, backend or ("ray" if address else None),
+                                          address, show_progress=not quiet)
+    except ProjectError as exc:
+        raise click.ClickException(str(exc)) from None
+    text, ok = report(result, folder)
+    click.echo(text)
+    if not ok:
+        sys.exit(1)
 
 
 DEMOS = {

@@ -43,3 +43,18 @@ def market_data() -> Path:
 @pytest.fixture(scope="session")
 def lean_reference() -> Path:
     return _shared_subdir("lean-reference")
+
+
+@pytest.fixture(scope="session")
+def ray_cluster():
+    """A real local Ray cluster: a head and a second node, one CPU each (separate raylets and worker
+    processes on this machine); its address, as `--address` takes it. Stopped after the session."""
+    from ray.cluster_utils import Cluster
+
+    cluster = Cluster(initialize_head=True, head_node_args={"num_cpus": 1, "include_dashboard": False})
+    try:
+        cluster.add_node(num_cpus=1)
+        cluster.wait_for_nodes()
+        yield cluster.address
+    finally:
+        cluster.shutdown()

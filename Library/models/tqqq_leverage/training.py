@@ -21,6 +21,7 @@ import keras
 import numpy as np
 import pandas as pd
 
+from ..parallel import parallel_map
 from ..walkforward import purged_split
 from .baseline import DEFAULT_BASELINE, PERIODS_PER_YEAR, BaselineParams, baseline_drag
 from .features import (
@@ -327,13 +328,26 @@ def train(inputs: pd.DataFrame, cutoff: date | str | pd.Timestamp, *, variant: V
     return trained
 
 
-def train_timeline(inputs: pd.DataFrame, cutoffs: Iterable[date | str | pd.Timestamp], **kwargs: Any
-                   ) -> list[TrainedModel]:
-    """:func:`train` once per cutoff, in date order; ``kwargs`` go to every call."""
+def train_timeline(inputs: pd.DataFrame, cutoffs: Iterable[date | str | pd.Timestamp], *, n_jobs: int | None = 1,
+                   backend: str | None = None, address: str | None = None, **kwargs: Any) -> list[TrainedModel]:
+    """:func:`train` once per cutoff, in date order; ``kwargs`` go to every call.
+
+    The cutoffs are independent, so ``n_jobs`` workers may train them at once (``backend`` "joblib" or "ray",
+    ``address`` of a Ray cluster: :func:`models.parallel.parallel_map`). Each fit is seeded, so the models are
+    the same as with ``n_jobs=1`` given the same TensorFlow thread settings; ``log`` must then be picklable
+    (``print`` is).
+    """
     stamps = sorted({pd.Timestamp(c).normalize() for c in cutoffs})
     if not stamps:
         raise ValueError("train_timeline: no cutoffs")
-    return [train(inputs, stamp, **kwargs) for stamp in stamps]
+    jobs = [(inputs, stamp, kwargs) for stamp in stamps]
+    return parallel_map(_train_job, jobs, n_jobs=n_jobs, backend=backend, address=address,
+                        desc=f"tqqq_leverage {kwargs.get('variant', 'compact')} cutoffs")
+
+
+def _train_job(job: tuple[pd.DataFrame, pd.Timestamp, dict[str, Any]]) -> TrainedModel:
+    inputs, stamp, kwargs = job
+    return train(inputs, stamp, **kwargs)
 
 
 def train_command_for(variant: str) -> str:

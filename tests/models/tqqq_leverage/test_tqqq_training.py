@@ -110,3 +110,17 @@ def test_bad_training_requests_are_rejected(planted):
                        early_stopping_patience=1, reduce_lr_patience=1)
     with pytest.raises(InputError, match="unknown"):
         train(planted.inputs, PLANTED_CUTOFF, features=["qqq_ret_1", "made_up"])
+
+
+def test_timeline_in_parallel_trains_the_same_models_as_in_sequence(planted):
+    config = dataclasses.replace(FAST, epochs=2, warmup_epochs=0)
+    inputs = planted.inputs.iloc[:900]
+    cutoffs = [inputs.index[600], inputs.index[-1]]
+    kwargs = {"variant": "compact", "size": "full", "config": config}
+    sequential = train_timeline(inputs, cutoffs, n_jobs=1, **kwargs)
+    parallel = train_timeline(inputs, cutoffs, n_jobs=2, backend="joblib", **kwargs)
+    assert [m.cutoff for m in parallel] == [m.cutoff for m in sequential]
+    for seq, par in zip(sequential, parallel, strict=True):
+        assert par.metrics == seq.metrics and par.history == seq.history
+        for a, b in zip(seq.network.get_weights(), par.network.get_weights(), strict=True):
+            np.testing.assert_array_equal(a, b)
