@@ -69,6 +69,10 @@ def test_statistics_match_lean(name, lean_data, lean_reference, tmp_path):
     actual = {k: result.statistics.get(k) for k in expected}
     mismatched = {k: (actual[k], v) for k, v in expected.items() if actual[k] != v}
     assert not mismatched, f"{name}: (qclocal, LEAN) differ: {mismatched}"
+    # LEAN's data-point counts (TimeSliceFactory): bars, corporate events and universe rows of live subscriptions,
+    # the benchmark's bars from the tradable day before the start, one selection per user-defined universe
+    counted = {"DataPoints": result.data_points, "AlgorithmHistoryDataPoints": result.history_points}
+    assert counted == case["data_points"], f"{name}: data points (qclocal, LEAN): {counted}, {case['data_points']}"
 
 
 @pytest.mark.parametrize("name", sorted(SKIPPED))
