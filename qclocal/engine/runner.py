@@ -345,9 +345,10 @@ class Engine:
         self._fire_events(t, inclusive=True)
         # 5. universe selection, then dividends and splits reach cash and holdings
         changes = self._select_universe(t)
-        if events.removed:
+        if events.removed:  # their subscriptions end: no more data (fill-forward included) reaches the algorithm
             changes = changes or SecurityChanges()
             changes.removed_securities.extend(events.removed)
+            self._unsubscribed.update(sec.symbol for sec in events.removed)
         if changes is not None:
             algo.on_securities_changed(changes)
         if not algo.is_warming_up:  # AlgorithmManager.HandleDividends / HandleSplits skip warm-up
