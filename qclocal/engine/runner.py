@@ -485,7 +485,7 @@ class Engine:
             result = selection(rows)
             if result is None or isinstance(result, str):
                 continue
-            selected.update(Symbol(str(s)) if not isinstance(s, Symbol) else s for s in result)
+            selected.update(Symbol.create(str(s)) if not isinstance(s, Symbol) else s for s in result)
         # LEAN (Engine/DataFeeds/UniverseSelection.cs ApplyUniverseSelection, PendingRemovalsManager.cs,
         # Common/Data/UniverseSelection/Universe.cs): a deselected member is reported removed once, but it stays a
         # member ("pending removal") while it is held or has open orders. It leaves silently at a later selection
@@ -586,6 +586,7 @@ def run_algorithm(algorithm: QCAlgorithm, data_folder: Path, object_store: Path,
     engine = Engine(algorithm, Path(data_folder), progress)
     status, error = "Completed", None
     sampler = None
+    Symbol.resolver = lambda ticker: corporate.resolve_ticker(Path(data_folder), ticker)[0]
     try:
         sampler = engine.run()
         algorithm.on_end_of_algorithm()
@@ -593,6 +594,8 @@ def run_algorithm(algorithm: QCAlgorithm, data_folder: Path, object_store: Path,
         status = "RuntimeError"
         error = "".join(traceback.format_exception(exc))
         algorithm.error(f"Runtime Error: {exc}\n{error}")
+    finally:
+        Symbol.resolver = None
     sampler = sampler or getattr(engine, "sampler", None) or Sampler(algorithm.start_date, algorithm.end_date)
     orders = [o.to_json() for o in algorithm.transactions.orders.values()]
     records = [v for _, v in algorithm.portfolio.trade_records]

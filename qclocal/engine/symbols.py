@@ -9,6 +9,8 @@ ticker alone has that ticker as its first ticker.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from qclocal.engine.enums import Market, SecurityType
 
 
@@ -23,9 +25,14 @@ class Symbol:
         self.id = sid or self.value
         self._first = self.id.split(" ", 1)[0].upper()   # the SID's first ticker: the permanent identity
 
+    # Set by the engine while it runs (``corporate.resolve_ticker`` on its data folder): ticker -> SID as of today.
+    resolver: Callable[[str], str] | None = None
+
     @staticmethod
     def create(ticker: str, security_type: SecurityType = SecurityType.EQUITY, market: str = Market.USA) -> Symbol:
-        return Symbol(ticker, security_type, market)
+        """``Symbol.Create``: an equity ticker resolves through the map files as of today, as ``add_equity`` does."""
+        sid = Symbol.resolver(ticker) if security_type == SecurityType.EQUITY and Symbol.resolver else None
+        return Symbol(ticker, security_type, market, sid=sid)
 
     def _key(self) -> tuple:
         return (self._first, int(self.security_type), self.market)
