@@ -522,9 +522,12 @@ class QCAlgorithm:
                      ) -> pd.DataFrame:
         sub0 = next(s for s in security.subscriptions if s.data_type != "quote")
         res = Resolution(resolution) if resolution is not None else sub0.resolution
+        mode = kwargs.get("data_normalization_mode", sub0.normalization)
+        if sub0.kind == "equity" and mode not in SUPPORTED_NORMALIZATION:
+            raise NotImplementedError(f"history(..., data_normalization_mode=DataNormalizationMode."
+                                      f"{DataNormalizationMode(mode).name}) is not implemented in qclocal")
         sub = Subscription(security.symbol, sub0.kind, res, sub0.hours, sub0.fill_forward, sub0.extended_hours,
-                           sub0.normalization, data_type=sub0.data_type, custom_type=sub0.custom_type,
-                           map_file=sub0.map_file)
+                           mode, data_type=sub0.data_type, custom_type=sub0.custom_type, map_file=sub0.map_file)
         now = self.time
         start = kwargs.get("start")
         end = kwargs.get("end", now)

@@ -116,6 +116,7 @@ class Engine:
         self._previous_selection: set[Symbol] | None = None
         self._unsubscribed: set[Symbol] = set()  # left the universe: their data no longer reaches the algorithm
         self._next_model_scan = datetime.min
+        self._started = False   # streams added from now on are added during a time step
 
     # -- setup ----------------------------------------------------------------------------------------
     def _feed_start(self) -> datetime:
@@ -147,9 +148,12 @@ class Engine:
                 self.algo.debug(f"{exc}")
                 continue
             self._push(stream)
-            if stream.events:
-                times = pd.DatetimeIndex([t for t, _ in stream.events])
-                self._push(EventStream(sub, times.asi8, [e for _, e in stream.events]))
+            # a subscription added during a time step gives its events from the next step on (the current one is
+            # under way); one added before the run gives those of its start too
+            events = [(t, e) for t, e in stream.events or [] if t > start or not self._started]
+            if events:
+                times = pd.DatetimeIndex([t for t, _ in events])
+                self._push(EventStream(sub, times.asi8, [e for _, e in events]))
 
     def _push(self, stream: Stream | EventStream) -> None:
         idx = len(self.streams)
@@ -199,6 +203,7 @@ class Engine:
         self._add_streams(algo._new_subscriptions, feed_start)
         algo._new_subscriptions.clear()
         self._setup_benchmark(feed_start)
+        self._started = True
         self._universe_times = self._coarse_times(feed_start) if algo._universes else []
         sampler.reset_start(algo.portfolio.total_portfolio_value, algo.portfolio.total_sale_volume)
         algo.is_warming_up = feed_start < algo.start_date

@@ -193,3 +193,19 @@ def test_a_mode_qclocal_does_not_implement_raises_naming_it(market, tmp_path, mo
     result = run_algorithm(Algo(), market, tmp_path / "storage")
     assert result.status == "RuntimeError" and f"DataNormalizationMode.{mode.name}" in result.error
     assert "NotImplementedError" in result.error
+
+
+def test_history_takes_the_mode_asked_for_and_sums_dividends_from_its_own_start(market, tmp_path):
+    class Algo(Recorder):
+        ticker, quantity = "DDD", 1
+
+        def on_end_of_algorithm(self):
+            frames = {mode: self.history(self.sec.symbol, datetime(2020, 1, 2), datetime(2020, 3, 1),
+                                         data_normalization_mode=mode)["close"].droplevel(0)
+                      for mode in (DataNormalizationMode.RAW, DataNormalizationMode.TOTAL_RETURN)}
+            self.closes = {mode.name: (f.iloc[DIVIDEND_AT - 1], f.iloc[DIVIDEND_AT]) for mode, f in frames.items()}
+            self.history(self.sec.symbol, 5, data_normalization_mode=DataNormalizationMode.SCALED_RAW)
+    algo = Algo()
+    result = run_algorithm(algo, market, tmp_path / "storage")
+    assert algo.closes == {"RAW": (100.0, 100.0), "TOTAL_RETURN": (100.0, 102.0)}
+    assert result.status == "RuntimeError" and "DataNormalizationMode.SCALED_RAW" in result.error
