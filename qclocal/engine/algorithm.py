@@ -302,7 +302,10 @@ class QCAlgorithm:
         if sub.kind == "custom" or sub.resolution == Resolution.MINUTE:
             return
         path = bar_file(self._data_folder, sub.kind, sub.ticker, sub.resolution.folder)
-        if not path.is_file():
+        # a renamed equity's data sits in the files of the tickers it traded under (its map file's rows)
+        tickers = {t for _, t in sub.map_file.rows} if sub.map_file is not None else set()
+        if not path.is_file() and not any(bar_file(self._data_folder, sub.kind, t, sub.resolution.folder).is_file()
+                                           for t in tickers):
             raise MissingDataError(missing_data_message(path, sub.ticker))
 
     def add_equity(self, ticker: str, resolution: Resolution | None = None, market: str = Market.USA,
