@@ -157,7 +157,7 @@ def load_stream(sub: Subscription, data_folder: Path, start: datetime, end: date
         return _custom_stream(sub, data_folder, start, end)
     frame = _read_frame(sub, data_folder, start.date(), end.date())
     factors = lean_format.read_factor_file(data_folder, sub.factor_ticker) if sub.kind == "equity" else None
-    events = _events(sub, factors, frame, start, end) if factors is not None and sub.data_type != "custom" else []
+    events = _events(sub, factors, frame, start, end) if factors is not None else []
     values = frame.to_numpy(dtype=float)
     starts = frame.index
     if sub.resolution == Resolution.DAILY:
