@@ -18,6 +18,7 @@ import pandas as pd
 
 from qclocal import indicators as ind
 from qclocal.data.market_hours import exchange_hours
+from qclocal.engine.corporate import map_file_of, resolve_ticker
 from qclocal.engine.enums import DataNormalizationMode, Market, OrderType, Resolution, SecurityType
 from qclocal.engine.errors import missing_member
 from qclocal.engine.feed import ALGORITHM_TZ, Subscription, load_stream
@@ -30,6 +31,10 @@ from qclocal.engine.symbols import Symbol
 from qclocal.engine.transactions import MarketOnCloseOrder, Transactions
 from qclocal.object_store import ObjectStore
 
+# Normalisation modes whose prices and corporate actions qclocal reproduces (feed._normalize, Portfolio.apply_*);
+# the others (SCALED_RAW and the futures-only Panama-canal / ratio modes) raise when a security asks for them.
+SUPPORTED_NORMALIZATION = (DataNormalizationMode.RAW, DataNormalizationMode.ADJUSTED,
+                           DataNormalizationMode.SPLIT_ADJUSTED, DataNormalizationMode.TOTAL_RETURN)
 FREE_PORTFOLIO_VALUE_PERCENTAGE = 0.0025
 MINIMUM_ORDER_MARGIN_PERCENTAGE = 0.001
 
@@ -112,6 +117,18 @@ class QCAlgorithm:
         pass
 
     def on_end_of_day(self, symbol: Any = None) -> None:
+        pass
+
+    def on_splits(self, splits: Any) -> None:
+        pass
+
+    def on_dividends(self, dividends: Any) -> None:
+        pass
+
+    def on_delistings(self, delistings: Any) -> None:
+        pass
+
+    def on_symbol_changed_events(self, symbol_changed_events: Any) -> None:
         pass
 
     # -- time -----------------------------------------------------------------------------------------
@@ -236,18 +253,29 @@ class QCAlgorithm:
     def _add_security(self, ticker: str, kind: str, security_type: SecurityType, resolution: Resolution | None,
                       fill_forward: bool, leverage: float, extended_hours: bool,
                       normalization: DataNormalizationMode | None, custom_type: Any = None,
-                      require_data: bool = True) -> Security:
+                      require_data: bool = True, symbol: Symbol | None = None) -> Security:
         if not isinstance(ticker, str) or not ticker:
             raise ValueError(f"add_{kind}: ticker must be a non-empty string, got {ticker!r}")
         resolution = Resolution(resolution if resolution is not None else self.universe_settings.resolution)
         resolution.folder  # noqa: B018 - raises for unsupported resolutions
-        symbol = Symbol(ticker, security_type, Market.USA)
+        map_file = None
+        if kind == "equity":  # the SID and map file of the security trading as `ticker` today (corporate.py)
+            sid, map_file = resolve_ticker(self._data_folder, ticker)
+            if symbol is not None:
+                sid, map_file = symbol.id, map_file_of(self._data_folder, symbol)
+            symbol = Symbol(ticker, security_type, Market.USA, sid=sid)
+        else:
+            symbol = Symbol(ticker, security_type, Market.USA)
         existing = self.securities.get(symbol)
         if existing is not None and not kind == "custom":
             return existing
         hours = exchange_hours(self._data_folder, "equity" if kind == "custom" else kind, "usa", ticker)
         if normalization is None:
             normalization = self.universe_settings.data_normalization_mode
+        if kind == "equity" and normalization not in SUPPORTED_NORMALIZATION:
+            raise NotImplementedError(
+                f"DataNormalizationMode.{DataNormalizationMode(normalization).name} ({ticker}) is not implemented in "
+                f"qclocal; it implements {', '.join(m.name for m in SUPPORTED_NORMALIZATION)}")
         default_leverage = 2.0 if security_type == SecurityType.EQUITY else 1.0
         security = Security(symbol, SecurityExchange(hours, self._clock), resolution,
                             leverage if leverage and leverage > 0 else default_leverage, normalization, security_type)
@@ -255,7 +283,7 @@ class QCAlgorithm:
             ["custom" if kind == "custom" else "trade"]
         for data_type in data_types:
             sub = Subscription(symbol, kind, resolution, hours, fill_forward, extended_hours, normalization,
-                               data_type=data_type, custom_type=custom_type)
+                               data_type=data_type, custom_type=custom_type, map_file=map_file)
             security.subscriptions.append(sub)
         security.quote_currency = self.portfolio.cash_book["USD"]
         if require_data and not self._initializing:
@@ -274,7 +302,10 @@ class QCAlgorithm:
         if sub.kind == "custom" or sub.resolution == Resolution.MINUTE:
             return
         path = bar_file(self._data_folder, sub.kind, sub.ticker, sub.resolution.folder)
-        if not path.is_file():
+        # a renamed equity's data sits in the files of the tickers it traded under (its map file's rows)
+        tickers = {t for _, t in sub.map_file.rows} if sub.map_file is not None else set()
+        if not path.is_file() and not any(bar_file(self._data_folder, sub.kind, t, sub.resolution.folder).is_file()
+                                           for t in tickers):
             raise MissingDataError(missing_data_message(path, sub.ticker))
 
     def add_equity(self, ticker: str, resolution: Resolution | None = None, market: str = Market.USA,
@@ -326,12 +357,15 @@ class QCAlgorithm:
         return True
 
     def _submit(self, symbol: Any, quantity: float, order_type: OrderType, tag: str = "", limit: float = 0.0,
-                stop: float = 0.0) -> OrderTicket:
+                stop: float = 0.0, asynchronous: bool = False) -> OrderTicket:
         security = self._security_of(symbol)
         if not self._order_allowed():
-            return self.transactions.submit(security, 0, order_type, "warming up")
-        return self.transactions.submit(security, quantity, order_type, tag, limit, stop)
+            return self.transactions.submit(security, 0, order_type, "warming up", asynchronous=asynchronous)
+        return self.transactions.submit(security, quantity, order_type, tag, limit, stop, asynchronous)
 
+    # Order methods take LEAN's positional order (Algorithm/QCAlgorithm.Trading.cs): ..., asynchronous, tag,
+    # order_properties. ``asynchronous`` is recorded on ``ticket.submit_request``; in a backtest LEAN processes
+    # order requests synchronously either way (BacktestingTransactionHandler), so fills do not depend on it.
     def market_order(self, symbol: Any, quantity: float, asynchronous: bool = False, tag: str = "",
                      order_properties: Any = None) -> OrderTicket:
         security = self._security_of(symbol)
@@ -343,24 +377,28 @@ class QCAlgorithm:
                 sess = security.exchange.hours.session(self.time.date())
                 in_buffer = sess is not None and self.time > sess[1] - MarketOnCloseOrder.submission_time_buffer
                 order_type = OrderType.MARKET_ON_OPEN if in_buffer else OrderType.MARKET_ON_CLOSE
-        return self._submit(security, quantity, order_type, tag)
+        return self._submit(security, quantity, order_type, tag, asynchronous=asynchronous)
 
-    def limit_order(self, symbol: Any, quantity: float, limit_price: float, tag: str = "", **_: Any) -> OrderTicket:
-        return self._submit(symbol, quantity, OrderType.LIMIT, tag, limit=limit_price)
+    def limit_order(self, symbol: Any, quantity: float, limit_price: float, asynchronous: bool = False,
+                    tag: str = "", order_properties: Any = None) -> OrderTicket:
+        return self._submit(symbol, quantity, OrderType.LIMIT, tag, limit=limit_price, asynchronous=asynchronous)
 
-    def stop_market_order(self, symbol: Any, quantity: float, stop_price: float, tag: str = "", **_: Any
-                          ) -> OrderTicket:
-        return self._submit(symbol, quantity, OrderType.STOP_MARKET, tag, stop=stop_price)
+    def stop_market_order(self, symbol: Any, quantity: float, stop_price: float, asynchronous: bool = False,
+                          tag: str = "", order_properties: Any = None) -> OrderTicket:
+        return self._submit(symbol, quantity, OrderType.STOP_MARKET, tag, stop=stop_price, asynchronous=asynchronous)
 
-    def stop_limit_order(self, symbol: Any, quantity: float, stop_price: float, limit_price: float, tag: str = "",
-                         **_: Any) -> OrderTicket:
-        return self._submit(symbol, quantity, OrderType.STOP_LIMIT, tag, limit=limit_price, stop=stop_price)
+    def stop_limit_order(self, symbol: Any, quantity: float, stop_price: float, limit_price: float,
+                         asynchronous: bool = False, tag: str = "", order_properties: Any = None) -> OrderTicket:
+        return self._submit(symbol, quantity, OrderType.STOP_LIMIT, tag, limit=limit_price, stop=stop_price,
+                            asynchronous=asynchronous)
 
-    def market_on_open_order(self, symbol: Any, quantity: float, tag: str = "", **_: Any) -> OrderTicket:
-        return self._submit(symbol, quantity, OrderType.MARKET_ON_OPEN, tag)
+    def market_on_open_order(self, symbol: Any, quantity: float, asynchronous: bool = False, tag: str = "",
+                             order_properties: Any = None) -> OrderTicket:
+        return self._submit(symbol, quantity, OrderType.MARKET_ON_OPEN, tag, asynchronous=asynchronous)
 
-    def market_on_close_order(self, symbol: Any, quantity: float, tag: str = "", **_: Any) -> OrderTicket:
-        return self._submit(symbol, quantity, OrderType.MARKET_ON_CLOSE, tag)
+    def market_on_close_order(self, symbol: Any, quantity: float, asynchronous: bool = False, tag: str = "",
+                              order_properties: Any = None) -> OrderTicket:
+        return self._submit(symbol, quantity, OrderType.MARKET_ON_CLOSE, tag, asynchronous=asynchronous)
 
     def _open_market_quantity(self, symbol: Symbol) -> float:
         return sum(o.quantity - o.quantity_filled for o in self.transactions.get_open_orders(symbol)
@@ -405,9 +443,9 @@ class QCAlgorithm:
         return security.fee_model.get_order_fee(OrderFeeParameters(security, order)).value.amount
 
     def set_holdings(self, symbol: Any, percentage: float | None = None, liquidate_existing_holdings: bool = False,
-                     tag: str = "", order_properties: Any = None) -> list[OrderTicket]:
+                     asynchronous: bool = False, tag: str = "", order_properties: Any = None) -> list[OrderTicket]:
         if isinstance(symbol, list | tuple):
-            return self._set_holdings_targets(list(symbol), liquidate_existing_holdings, tag)
+            return self._set_holdings_targets(list(symbol), liquidate_existing_holdings, tag, asynchronous)
         if percentage is None:
             raise ValueError("set_holdings(symbol, percentage): percentage is required")
         security = self._security_of(symbol)
@@ -417,10 +455,11 @@ class QCAlgorithm:
         qty = self.calculate_order_quantity(security, float(percentage))
         qty -= self._open_market_quantity(security.symbol)
         if qty != 0 and security.is_tradable:
-            tickets.append(self.market_order(security, qty, tag=tag))
+            tickets.append(self.market_order(security, qty, asynchronous, tag=tag))
         return tickets
 
-    def _set_holdings_targets(self, targets: list[PortfolioTarget], liquidate: bool, tag: str) -> list[OrderTicket]:
+    def _set_holdings_targets(self, targets: list[PortfolioTarget], liquidate: bool, tag: str,
+                              asynchronous: bool = False) -> list[OrderTicket]:
         tickets = []
         if liquidate:
             keep = {self._security_of(t.symbol).symbol for t in targets}
@@ -436,7 +475,7 @@ class QCAlgorithm:
                 reduces = abs(security.holdings.quantity + qty) < abs(security.holdings.quantity)
                 deltas.append((not reduces, -abs(qty * security.price), security, qty))
         for _, _, security, qty in sorted(deltas, key=lambda d: (d[0], d[1])):
-            tickets.append(self.market_order(security, qty, tag=target.tag or tag if targets else tag))
+            tickets.append(self.market_order(security, qty, asynchronous, tag=target.tag or tag if targets else tag))
         return tickets
 
     def _liquidate_others(self, keep: set, tag: str) -> list[OrderTicket]:
@@ -486,8 +525,12 @@ class QCAlgorithm:
                      ) -> pd.DataFrame:
         sub0 = next(s for s in security.subscriptions if s.data_type != "quote")
         res = Resolution(resolution) if resolution is not None else sub0.resolution
+        mode = kwargs.get("data_normalization_mode", sub0.normalization)
+        if sub0.kind == "equity" and mode not in SUPPORTED_NORMALIZATION:
+            raise NotImplementedError(f"history(..., data_normalization_mode=DataNormalizationMode."
+                                      f"{DataNormalizationMode(mode).name}) is not implemented in qclocal")
         sub = Subscription(security.symbol, sub0.kind, res, sub0.hours, sub0.fill_forward, sub0.extended_hours,
-                           sub0.normalization, data_type=sub0.data_type, custom_type=sub0.custom_type)
+                           mode, data_type=sub0.data_type, custom_type=sub0.custom_type, map_file=sub0.map_file)
         now = self.time
         start = kwargs.get("start")
         end = kwargs.get("end", now)

@@ -142,17 +142,24 @@ class DataDictionary(dict):
 
 
 class Slice(DataDictionary):
-    """All data at one moment. Indexing gives the bar (or custom data point) of a symbol."""
+    """All data at one moment. Indexing gives the bar (or custom data point) of a symbol.
+
+    Corporate events (``splits``, ``dividends``, ``delistings``, ``symbol_changed_events``) are not keys of the
+    slice itself, as in LEAN (``Common/Data/Slice.cs`` caches only each symbol's default data type), but a slice
+    that carries only them still has data, so ``on_data`` runs (``TimeSliceFactory``: ``HasData`` counts all
+    algorithm data)."""
 
     def __init__(self, time: datetime, bars: DataDictionary, quote_bars: DataDictionary, custom: DataDictionary,
-                 delistings: DataDictionary | None = None):
+                 delistings: DataDictionary | None = None, splits: DataDictionary | None = None,
+                 dividends: DataDictionary | None = None, symbol_changed_events: DataDictionary | None = None):
         super().__init__()
         self.time = time
         self.bars = bars
         self.quote_bars = quote_bars
         self.delistings = delistings if delistings is not None else DataDictionary()
-        self.splits = DataDictionary()
-        self.dividends = DataDictionary()
+        self.splits = splits if splits is not None else DataDictionary()
+        self.dividends = dividends if dividends is not None else DataDictionary()
+        self.symbol_changed_events = symbol_changed_events if symbol_changed_events is not None else DataDictionary()
         self._custom = custom
         dict.update(self, quote_bars)
         dict.update(self, bars)
@@ -160,7 +167,8 @@ class Slice(DataDictionary):
 
     @property
     def has_data(self) -> bool:
-        return len(self) > 0
+        return len(self) > 0 or any(map(len, (self.splits, self.dividends, self.delistings,
+                                              self.symbol_changed_events)))
 
     def get(self, type_or_key: Any, default: Any = None) -> Any:
         if isinstance(type_or_key, type):

@@ -9,7 +9,7 @@ bar at each expected bar time of the subscription's resolution that has no bar.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -19,6 +19,7 @@ import pandas as pd
 
 from qclocal.data import lean_format
 from qclocal.data.market_hours import ExchangeHours
+from qclocal.engine.corporate import Dividend, MapFile, corporate_events
 from qclocal.engine.enums import DataNormalizationMode, Resolution
 from qclocal.engine.symbols import Symbol
 
@@ -39,10 +40,16 @@ class Subscription:
     custom_type: Any = None
     file_ticker: str | None = None
     optional: bool = False        # universe members: a missing file means no data, not an error
+    map_file: MapFile | None = None   # equities: which file each date reads, renames and delisting
 
     @property
     def ticker(self) -> str:
         return self.file_ticker or self.symbol.value
+
+    @property
+    def factor_ticker(self) -> str:
+        """The factor file's name: the map file's (the ticker in force today), else the ticker."""
+        return self.map_file.name if self.map_file is not None else self.ticker
 
 
 @dataclass
@@ -53,8 +60,8 @@ class Stream:
     values: np.ndarray            # (n, k) floats: trade o,h,l,c,v | quote 10 cols | custom value
     fill_forward: np.ndarray      # bool
     pos: int = 0
-    dividend: np.ndarray | None = None   # cash per share paid when the row is delivered (RAW modes)
     close_only: bool = False             # imported from a close-only file: no real open/high/low/volume
+    events: list[tuple[datetime, Any]] | None = None   # corporate events (``corporate.corporate_events``)
 
     def __len__(self) -> int:
         return len(self.end_ns)
@@ -65,7 +72,19 @@ class Stream:
         self.start_times: list[datetime] = pd.DatetimeIndex(self.start).to_pydatetime().tolist()
         self.rows: list[list[float]] = self.values.tolist()
         self.ff_flags: list[bool] = self.fill_forward.tolist()
-        self.dividends: list[float] = self.dividend.tolist() if self.dividend is not None else [0.0] * len(self)
+
+
+@dataclass
+class EventStream:
+    """A subscription's corporate events, each emitted at 00:00 of the tradable date that produced it."""
+
+    sub: Subscription
+    end_ns: np.ndarray
+    items: list[Any]
+    pos: int = 0
+
+    def __len__(self) -> int:
+        return len(self.items)
 
 
 def _to_algorithm_tz(times: pd.DatetimeIndex, tz: str) -> pd.DatetimeIndex:
@@ -101,15 +120,44 @@ def _expected_end_times(sub: Subscription, first: date, last: date) -> np.ndarra
     return np.array(sorted(set(out)), dtype="datetime64[ns]")
 
 
+def _read_frame(sub: Subscription, data_folder: Path, start: date, end: date) -> pd.DataFrame:
+    """Raw bars of [start, end]; a mapped equity reads each date from the file of the ticker in force then and
+    nothing outside its map file's dates (``SubscriptionDataReader`` with ``MapFile.HasData``)."""
+    def read(ticker: str, a: date, b: date) -> pd.DataFrame:
+        days = sub.hours.trading_days(a, b) if sub.resolution == Resolution.MINUTE else None
+        return lean_format.read_bars(data_folder, sub.kind, ticker, sub.resolution.folder, a, b,
+                                     kind=sub.data_type, days=days)
+    if sub.map_file is None:
+        return read(sub.ticker, start, end)
+    parts = [read(ticker, a, b) for a, b, ticker in sub.map_file.segments(start, end)]
+    parts = [p for p in parts if len(p)]
+    if not parts:
+        columns = lean_format.TRADE_COLUMNS if sub.data_type == "trade" else lean_format.QUOTE_COLUMNS
+        return pd.DataFrame(columns=columns, dtype=float, index=pd.DatetimeIndex([], name="time"))
+    return pd.concat(parts)
+
+
+def _events(sub: Subscription, factors: lean_format.FactorFile, frame: pd.DataFrame, start: datetime,
+            end: datetime) -> list[tuple[datetime, Any]]:
+    """Corporate events of an equity subscription over its tradable dates (not for custom data or indexes)."""
+    closes = frame["close"] if "close" in frame else (frame["bid_close"] + frame["ask_close"]) / 2
+    dates = closes.index.normalize().to_numpy()
+    values = closes.to_numpy()
+
+    def last_raw_price(day: date) -> float:
+        pos = int(np.searchsorted(dates, np.datetime64(day), side="left")) - 1
+        return float(values[pos]) if pos >= 0 else 0.0
+    tradable = sub.hours.trading_days(start.date(), end.date())
+    return corporate_events(sub.symbol, sub.map_file, factors, tradable, start.date(), last_raw_price)
+
+
 def load_stream(sub: Subscription, data_folder: Path, start: datetime, end: datetime) -> Stream:
-    """All bars of ``sub`` whose end time lies in (start, end], in algorithm time."""
+    """All bars of ``sub`` whose end time lies in (start, end], in algorithm time, and its corporate events."""
     if sub.kind == "custom":
         return _custom_stream(sub, data_folder, start, end)
-    days = None
-    if sub.resolution == Resolution.MINUTE:
-        days = sub.hours.trading_days(start.date(), end.date())
-    frame = lean_format.read_bars(data_folder, sub.kind, sub.ticker, sub.resolution.folder, start.date(),
-                                  end.date(), kind=sub.data_type, days=days)
+    frame = _read_frame(sub, data_folder, start.date(), end.date())
+    factors = lean_format.read_factor_file(data_folder, sub.factor_ticker) if sub.kind == "equity" else None
+    events = _events(sub, factors, frame, start, end) if factors is not None else []
     values = frame.to_numpy(dtype=float)
     starts = frame.index
     if sub.resolution == Resolution.DAILY:
@@ -136,35 +184,42 @@ def load_stream(sub: Subscription, data_folder: Path, start: datetime, end: date
         else:
             mask = np.array([sub.hours.is_open(b.to_pydatetime(), sub.extended_hours) for b in begin], dtype=bool)
             values, begin, finish = values[mask], begin[mask], finish[mask]
-    factor = np.ones(len(values))
-    if sub.kind == "equity":
-        mode = sub.normalization.key
-        if mode != "raw":
-            ff = lean_format.read_factor_file(data_folder, sub.ticker)
-            factor = ff.scale_for(begin.to_numpy(), mode)
-            values = values.copy()
-            if sub.data_type == "trade":
-                values[:, :4] *= factor[:, None]
-                values[:, 4] /= factor
-            else:
-                values[:, [0, 1, 2, 3, 5, 6, 7, 8]] *= factor[:, None]
-    dividend = np.zeros(len(values))
-    if sub.kind == "equity" and sub.normalization.key in ("raw", "split_adjusted") and len(values):
-        dividend = _dividends(lean_format.read_factor_file(data_folder, sub.ticker), begin)
+    if factors is not None:
+        values = _normalize(sub, factors, values, begin, events)
     fill = np.zeros(len(values), dtype=bool)
     if sub.fill_forward and len(values):
-        n_real = len(values)
         begin, finish, values, fill = _fill_forward(sub, begin, finish, values, end)
-        full = np.zeros(len(values))
-        full[~fill] = dividend[:n_real]
-        dividend = full
     begin = _to_algorithm_tz(pd.DatetimeIndex(begin), sub.hours.time_zone)
     finish = _to_algorithm_tz(pd.DatetimeIndex(finish), sub.hours.time_zone)
     end_ns = finish.asi8
     window = (end_ns > pd.Timestamp(start).value) & (end_ns <= pd.Timestamp(end).value)
     return Stream(sub, end_ns[window], begin.to_numpy()[window], values[window], fill[window],
-                  dividend=dividend[window],
-                  close_only=sub.kind == "equity" and sub.ticker.upper() in _close_only(str(data_folder)))
+                  close_only=sub.kind == "equity" and sub.ticker.upper() in _close_only(str(data_folder)),
+                  events=[(t, e) for t, e in events if start < t <= end or (t == start and start.time() == time())])
+
+
+def _normalize(sub: Subscription, factors: lean_format.FactorFile, values: np.ndarray, begin: pd.DatetimeIndex,
+               events: list[tuple[datetime, Any]]) -> np.ndarray:
+    """Prices times the factor of the mode, volume divided by it (``PriceScaleFactorEnumerator``,
+    ``Extensions.Normalize``). TOTAL_RETURN adds the sum of the dividends the subscription has emitted so far
+    (``DividendEventProvider`` grows ``SubscriptionDataConfig.SumOfDividends`` before the day's bar is scaled)."""
+    mode = sub.normalization.key
+    if mode == "raw" or not len(values):
+        return values
+    factor = factors.scale_for(begin.to_numpy(), mode)
+    values = values.copy()
+    prices = [0, 1, 2, 3] if sub.data_type == "trade" else [0, 1, 2, 3, 5, 6, 7, 8]
+    values[:, prices] *= factor[:, None]
+    if sub.data_type == "trade":
+        values[:, 4] /= factor
+    if mode == "total_return":
+        paid = [(np.datetime64(t, "ns"), e.distribution) for t, e in events if isinstance(e, Dividend)]
+        if paid:
+            when = np.array([p[0] for p in paid])
+            cumulative = np.cumsum([p[1] for p in paid])
+            pos = np.searchsorted(when, begin.normalize().to_numpy(), side="right") - 1
+            values[:, prices] += np.where(pos >= 0, cumulative[np.maximum(pos, 0)], 0.0)[:, None]
+    return values
 
 
 @lru_cache(maxsize=16)
@@ -175,24 +230,6 @@ def _close_only(data_folder: str) -> frozenset[str]:
         return frozenset(t.upper() for t in close_only_tickers(data_folder))
     except (FileNotFoundError, KeyError, ValueError):
         return frozenset()
-
-
-def _dividends(factors: lean_format.FactorFile, bar_starts: pd.DatetimeIndex) -> np.ndarray:
-    """LEAN's dividends from a factor file: row i (date D) pays reference_i x (1 - pf_i / pf_next), rounded to
-    cents, on the first bar after D (the ex-date). Zero where nothing is paid."""
-    out = np.zeros(len(bar_starts))
-    if len(factors.dates) < 2:
-        return out
-    days = bar_starts.normalize().to_numpy().astype("datetime64[D]")
-    for i in range(len(factors.dates) - 1):
-        ratio = factors.price_factor[i] / factors.price_factor[i + 1]
-        amount = round(float(factors.reference_price[i]) * (1 - ratio), 2)
-        if amount == 0:
-            continue
-        pos = int(np.searchsorted(days, factors.dates[i], side="right"))
-        if pos < len(out):
-            out[pos] += amount
-    return out
 
 
 def _fill_forward(sub: Subscription, begin: pd.DatetimeIndex, finish: pd.DatetimeIndex, values: np.ndarray,

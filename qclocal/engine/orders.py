@@ -51,10 +51,22 @@ class Order:
                 "fee": self.fee}
 
 
+class SubmitOrderRequest:
+    """What the algorithm asked for (``Common/Orders/SubmitOrderRequest.cs``), as ``ticket.submit_request``."""
+
+    def __init__(self, order: Order, asynchronous: bool):
+        self.order_type, self.symbol, self.quantity = order.type, order.symbol, order.quantity
+        self.limit_price, self.stop_price, self.tag, self.time = order.limit_price, order.stop_price, order.tag, \
+            order.time
+        self.order_id = order.id
+        self.asynchronous = bool(asynchronous)
+
+
 class OrderTicket:
-    def __init__(self, order: Order, transactions: Transactions):
+    def __init__(self, order: Order, transactions: Transactions, request: SubmitOrderRequest | None = None):
         self._order = order
         self._transactions = transactions
+        self.submit_request = request or SubmitOrderRequest(order, False)
 
     order_id = property(lambda self: self._order.id)
     symbol = property(lambda self: self._order.symbol)
@@ -65,15 +77,10 @@ class OrderTicket:
     order_type = property(lambda self: self._order.type)
     tag = property(lambda self: self._order.tag)
     time = property(lambda self: self._order.time)
-    submit_request = property(lambda self: self)
 
     @property
     def order_closed(self) -> bool:
         return self._order.status.is_closed
-
-    @property
-    def is_order_processed_synchronously(self) -> bool:
-        return True
 
     def get(self, field_: OrderField) -> float:
         if field_ == OrderField.LIMIT_PRICE:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import math
 from datetime import datetime
 from typing import Any
 
 from qclocal.engine.data_types import DataDictionary
+from qclocal.engine.enums import DataNormalizationMode
 from qclocal.engine.securities import Security, SecurityHolding, SecurityManager
 
 
@@ -140,3 +142,30 @@ class Portfolio(DataDictionary):
         elif abs(q1) > abs(q0):
             h.average_price = (h.average_price * abs(q0) + price * abs(quantity)) / abs(q1)
         h.quantity = q1
+
+    # -- corporate actions (Common/Securities/SecurityPortfolioManager.cs) --------------------------------
+    def apply_dividend(self, dividend: Any, mode: DataNormalizationMode) -> None:
+        """``ApplyDividend``: cash for holdings only in RAW and SPLIT_ADJUSTED modes; the other modes' prices
+        already carry the dividend. Shorts pay it."""
+        if mode not in (DataNormalizationMode.RAW, DataNormalizationMode.SPLIT_ADJUSTED):
+            return
+        security = self._securities[dividend.symbol]
+        total = security.holdings.quantity * dividend.distribution
+        self.cash += total
+        security.holdings.total_dividends += total
+
+    def apply_split(self, split: Any, security: Security, mode: DataNormalizationMode) -> None:
+        """``ApplySplit`` (backtest): only equities in RAW mode. The quantity is divided by the split factor and
+        truncated to whole shares, the average price multiplied by it, the price cache scaled
+        (``SecurityCache.ApplySplit``), and the fractional share paid out as cash at the new price."""
+        if mode != DataNormalizationMode.RAW:
+            return
+        h = security.holdings
+        quantity = h.quantity / split.split_factor
+        whole = math.trunc(quantity)
+        h.quantity, h.average_price = float(whole), h.average_price * split.split_factor
+        if security.get_last_data() is None:
+            self.cash += (quantity - whole) * split.reference_price * split.split_factor
+            return
+        security.cache.apply_split(split.split_factor)
+        self.cash += (quantity - whole) * security.price

@@ -23,6 +23,7 @@ import pandas as pd
 
 from qclocal.data import lean_format
 from qclocal.data.market_hours import exchange_hours
+from qclocal.engine import corporate
 from qclocal.engine.algorithm import AlgorithmQuit, QCAlgorithm
 from qclocal.engine.data_types import (
     Bar,
@@ -33,8 +34,8 @@ from qclocal.engine.data_types import (
     Slice,
     TradeBar,
 )
-from qclocal.engine.enums import Resolution, SecurityType
-from qclocal.engine.feed import Stream, Subscription, load_stream
+from qclocal.engine.enums import DataNormalizationMode, Resolution, SecurityType
+from qclocal.engine.feed import EventStream, Stream, Subscription, load_stream
 from qclocal.engine.portfolio_target import CoarseFundamental, SecurityChanges
 from qclocal.engine.results import BacktestResult, Sampler, build_statistics, chart
 from qclocal.engine.scheduling import ScheduledEvent
@@ -69,13 +70,43 @@ class _DailyConsolidator:
             self.bar = None
 
 
+class _SliceEvents:
+    """The corporate events of one time step (keyed by symbol, as LEAN's Splits/Dividends/... collections) and
+    the securities their delistings removed."""
+
+    def __init__(self) -> None:
+        self.splits, self.dividends = DataDictionary(), DataDictionary()
+        self.delistings, self.symbol_changed_events = DataDictionary(), DataDictionary()
+        self.removed: list[Any] = []
+
+
+def _normalization(algo: QCAlgorithm, symbol: Symbol) -> Any:
+    return next(s.normalization for s in algo.securities[symbol].subscriptions if not s.is_internal)
+
+
+def corporate_apply_dividend(algo: QCAlgorithm, dividend: corporate.Dividend) -> None:
+    algo.portfolio.apply_dividend(dividend, _normalization(algo, dividend.symbol))
+
+
+def corporate_apply_split(algo: QCAlgorithm, split: corporate.Split) -> None:
+    """``AlgorithmManager.HandleSplits``: the split itself (not its warning) reaches holdings, and in RAW mode the
+    open orders (``BrokerageModel.ApplySplit``); the other modes' prices and orders are split-adjusted already."""
+    if split.type != corporate.SplitType.SPLIT_OCCURRED:
+        return
+    security = algo.securities[split.symbol]
+    mode = _normalization(algo, split.symbol)
+    algo.portfolio.apply_split(split, security, mode)
+    if mode == DataNormalizationMode.RAW:
+        algo.transactions.apply_split(split.symbol, split.split_factor)
+
+
 class Engine:
     def __init__(self, algorithm: QCAlgorithm, data_folder: Path, progress: Callable[[float], None] | None = None):
         self.algo = algorithm
         self.data_folder = data_folder
         self.progress = progress
         self.heap: list[tuple[int, int]] = []
-        self.streams: list[Stream] = []
+        self.streams: list[Stream | EventStream] = []
         self.data_points = 0
         self._consolidators: dict[int, _DailyConsolidator] = {}
         self.benchmark_price = 0.0
@@ -85,6 +116,7 @@ class Engine:
         self._previous_selection: set[Symbol] | None = None
         self._unsubscribed: set[Symbol] = set()  # left the universe: their data no longer reaches the algorithm
         self._next_model_scan = datetime.min
+        self._started = False   # streams added from now on are added during a time step
 
     # -- setup ----------------------------------------------------------------------------------------
     def _feed_start(self) -> datetime:
@@ -115,10 +147,19 @@ class Engine:
                     raise
                 self.algo.debug(f"{exc}")
                 continue
-            idx = len(self.streams)
-            self.streams.append(stream)
-            if len(stream):
-                heapq.heappush(self.heap, (int(stream.end_ns[0]), idx))
+            self._push(stream)
+            # a subscription added during a time step gives its events from the next step on (the current one is
+            # under way); one added before the run gives those of its start too
+            events = [(t, e) for t, e in stream.events or [] if t > start or not self._started]
+            if events:
+                times = pd.DatetimeIndex([t for t, _ in events])
+                self._push(EventStream(sub, times.asi8, [e for _, e in events]))
+
+    def _push(self, stream: Stream | EventStream) -> None:
+        idx = len(self.streams)
+        self.streams.append(stream)
+        if len(stream):
+            heapq.heappush(self.heap, (int(stream.end_ns[0]), idx))
 
     def _setup_benchmark(self, feed_start: datetime) -> None:
         bench = self.algo._benchmark
@@ -137,7 +178,9 @@ class Engine:
         day = feed_start.date() - timedelta(days=1)
         while not hours.is_trading_day(day):
             day -= timedelta(days=1)
-        sub = Subscription(Symbol(ticker), "equity", resolution, hours, fill_forward=False, is_internal=True)
+        sid, map_file = corporate.resolve_ticker(self.data_folder, ticker)
+        sub = Subscription(Symbol(ticker, sid=sid), "equity", resolution, hours, fill_forward=False,
+                           is_internal=True, map_file=map_file)
         self._add_streams([sub], datetime.combine(day, time()))
 
     # -- run ------------------------------------------------------------------------------------------
@@ -151,6 +194,9 @@ class Engine:
                              f"{algo.start_date:%Y-%m-%d}, the end {algo.end_date:%Y-%m-%d}")
         for sec in algo.securities.values():
             algo._check_data_exists(sec)
+        # Securities added in initialize belong to a user-defined universe per security type and market; each
+        # makes one selection when the feed starts, and LEAN's DataPoints count that universe data point.
+        self.data_points += len({(sec.type, sec.symbol.market) for sec in algo.securities.values()})
         feed_start = self._feed_start()
         algo.schedule.start(feed_start, algo.end_date)
         sampler = Sampler(algo.start_date, algo.end_date)
@@ -160,6 +206,7 @@ class Engine:
         self._add_streams(algo._new_subscriptions, feed_start)
         algo._new_subscriptions.clear()
         self._setup_benchmark(feed_start)
+        self._started = True
         self._universe_times = self._coarse_times(feed_start) if algo._universes else []
         sampler.reset_start(algo.portfolio.total_portfolio_value, algo.portfolio.total_sale_volume)
         algo.is_warming_up = feed_start < algo.start_date
@@ -262,56 +309,72 @@ class Engine:
         algo._clock.time = t
         # 2. gather data
         bars, quotes, custom = DataDictionary(), DataDictionary(), DataDictionary()
-        dividends: list[tuple[Any, float]] = []
+        events = _SliceEvents()
         updates: list[tuple[Subscription, Any]] = []
         user_data = False
         while self.heap and self.heap[0][0] == t_ns:
             _, idx = heapq.heappop(self.heap)
             stream = self.streams[idx]
-            point = self._make_point(stream)
-            dividend = stream.dividends[stream.pos]
+            point = stream.items[stream.pos] if isinstance(stream, EventStream) else self._make_point(stream)
             stream.pos += 1
             if stream.pos < len(stream):
                 heapq.heappush(self.heap, (int(stream.end_ns[stream.pos]), idx))
-            self.data_points += 1
             sub = stream.sub
+            if isinstance(stream, EventStream):
+                user_data |= self._take_event(sub, point, events)
+                continue
             if sub.is_internal:
+                self.data_points += 1
                 self.benchmark_price = point.close
                 continue
             security = algo.securities.get(sub.symbol)
             if security is None or sub.symbol in self._unsubscribed:
                 continue
+            self.data_points += 1   # TimeSliceFactory counts the data of live subscriptions only
             user_data = True
             updates.append((sub, point))
             if sub.data_type == "trade":
                 security.cache.update_trade(point)
                 bars[sub.symbol] = point
-                if dividend:
-                    dividends.append((security, dividend))
             elif sub.data_type == "quote":
                 security.cache.update_quote(point)
                 quotes[sub.symbol] = point
             else:
                 security.cache.update_custom(point)
                 custom[sub.symbol] = point
+        for change in events.symbol_changed_events.values():  # AlgorithmManager: before the fills
+            for ticket in algo.transactions.get_open_order_tickets(change.symbol):
+                ticket.cancel("Open order cancelled on symbol changed event")
         self._apply_margin_interest(t)
-        # 3. fills for orders placed earlier
+        # 3. fills for orders placed earlier, then the delistings (BacktestingTransactionHandler)
         algo.transactions.process()
+        self._process_delistings(events.delistings)
         # 4. events due now
         self._fire_events(t, inclusive=True)
-        # 5. universe selection
+        # 5. universe selection, then dividends and splits reach cash and holdings
         changes = self._select_universe(t)
+        if events.removed:  # their subscriptions end: no more data (fill-forward included) reaches the algorithm
+            changes = changes or SecurityChanges()
+            changes.removed_securities.extend(events.removed)
+            self._unsubscribed.update(sec.symbol for sec in events.removed)
         if changes is not None:
             algo.on_securities_changed(changes)
-        for security, per_share in dividends:  # RAW and SPLIT_ADJUSTED holdings receive dividends as cash
-            algo.portfolio.cash += security.holdings.quantity * per_share
+        if not algo.is_warming_up:  # AlgorithmManager.HandleDividends / HandleSplits skip warm-up
+            for dividend in events.dividends.values():
+                corporate_apply_dividend(algo, dividend)
+            for split in events.splits.values():
+                corporate_apply_split(algo, split)
         # 6. indicators
         for sub, point in updates:
             if sub.data_type != "quote":
                 self._update_indicators(sub, point)
-        # 7. on_data
+        # 7. on_splits, on_dividends, on_delistings, on_symbol_changed_events, then on_data
+        for name in ("splits", "dividends", "delistings", "symbol_changed_events"):
+            if len(getattr(events, name)):
+                getattr(algo, f"on_{name}")(getattr(events, name))
         if user_data:
-            algo.on_data(Slice(t, bars, quotes, custom))
+            algo.on_data(Slice(t, bars, quotes, custom, events.delistings, events.splits, events.dividends,
+                               events.symbol_changed_events))
             if algo._quit:
                 raise AlgorithmQuit()
         # 8. market orders fill now
@@ -323,11 +386,50 @@ class Engine:
         if not algo.is_warming_up:
             self.sampler.step(t, algo.portfolio.total_portfolio_value)
 
+    def _take_event(self, sub: Subscription, event: Any, events: _SliceEvents) -> bool:
+        """File a corporate event in the step's collections (``TimeSliceFactory``); True if the algorithm sees it.
+        Internal feeds (the benchmark) pass on delistings only. A ``Delisted`` event retires the security at once
+        (``UniverseSelection.HandleDelisting``): not tradable, out of its universe, reported removed unless its
+        removal is already pending."""
+        if sub.is_internal and not isinstance(event, corporate.Delisting):
+            return False
+        algo = self.algo
+        security = algo.securities.get(sub.symbol)
+        if security is None or sub.symbol in self._unsubscribed:
+            return False
+        if not sub.is_internal:
+            self.data_points += 1   # LEAN's DataPoints count the algorithm's corporate events, not the benchmark's
+        kind = {corporate.Split: events.splits, corporate.Dividend: events.dividends,
+                corporate.Delisting: events.delistings, corporate.SymbolChangedEvent: events.symbol_changed_events}
+        kind[type(event)][sub.symbol] = event
+        if isinstance(event, corporate.Delisting) and event.type == corporate.DelistingType.DELISTED \
+                and not security.is_delisted:
+            security.is_delisted, security.is_tradable = True, False
+            self._universe_members.pop(sub.symbol, None)
+            if sub.symbol in self._pending_removals:
+                self._pending_removals.remove(sub.symbol)
+            else:
+                events.removed.append(security)
+        return not sub.is_internal
+
+    def _process_delistings(self, delistings: DataDictionary) -> None:
+        """``BacktestingBrokerage.ProcessDelistings``: for each ``Delisted`` event, liquidate the holding (the ticket
+        is kept on the event) and cancel the security's other open orders; warnings change nothing."""
+        transactions = self.algo.transactions
+        for delisting in delistings.values():
+            if delisting.type != corporate.DelistingType.DELISTED:
+                continue
+            security = self.algo.securities[delisting.symbol]
+            delisting.ticket = transactions.liquidate_delisted(security)
+            if not self.algo.is_warming_up:
+                transactions.cancel_open_orders(delisting.symbol)
+
     def _consume_before_start(self, t_ns: int) -> None:
         while self.heap and self.heap[0][0] == t_ns:
             _, idx = heapq.heappop(self.heap)
             stream = self.streams[idx]
-            if stream.sub.is_internal:
+            if stream.sub.is_internal and isinstance(stream, Stream):
+                self.data_points += 1   # the benchmark's bar before the start counts (it is a time slice in LEAN)
                 self.benchmark_price = float(stream.values[stream.pos][3])
             stream.pos += 1
             if stream.pos < len(stream):
@@ -391,7 +493,7 @@ class Engine:
             result = selection(rows)
             if result is None or isinstance(result, str):
                 continue
-            selected.update(Symbol(str(s)) if not isinstance(s, Symbol) else s for s in result)
+            selected.update(Symbol.create(str(s)) if not isinstance(s, Symbol) else s for s in result)
         # LEAN (Engine/DataFeeds/UniverseSelection.cs ApplyUniverseSelection, PendingRemovalsManager.cs,
         # Common/Data/UniverseSelection/Universe.cs): a deselected member is reported removed once, but it stays a
         # member ("pending removal") while it is held or has open orders. It leaves silently at a later selection
@@ -425,8 +527,12 @@ class Engine:
             if sec is None:
                 sec = algo._add_security(sym.value, "equity", SecurityType.EQUITY, settings.resolution,
                                          settings.fill_forward, settings.leverage, settings.extended_market_hours,
-                                         settings.data_normalization_mode, require_data=False)
-            changes.added_securities.append(sec)
+                                         settings.data_normalization_mode, require_data=False, symbol=sym)
+                changes.added_securities.append(sec)
+            elif sym in self._unsubscribed:
+                changes.added_securities.append(sec)
+            # else its data already flows (added by hand): LEAN's DataManager.AddSubscription finds the
+            # subscription and returns False, so the universe takes the member without reporting it added
             self._universe_members[sym] = t
             self._unsubscribed.discard(sym)
         if algo._new_subscriptions:
@@ -488,6 +594,7 @@ def run_algorithm(algorithm: QCAlgorithm, data_folder: Path, object_store: Path,
     engine = Engine(algorithm, Path(data_folder), progress)
     status, error = "Completed", None
     sampler = None
+    Symbol.resolver = lambda ticker: corporate.resolve_ticker(Path(data_folder), ticker)[0]
     try:
         sampler = engine.run()
         algorithm.on_end_of_algorithm()
@@ -495,6 +602,8 @@ def run_algorithm(algorithm: QCAlgorithm, data_folder: Path, object_store: Path,
         status = "RuntimeError"
         error = "".join(traceback.format_exception(exc))
         algorithm.error(f"Runtime Error: {exc}\n{error}")
+    finally:
+        Symbol.resolver = None
     sampler = sampler or getattr(engine, "sampler", None) or Sampler(algorithm.start_date, algorithm.end_date)
     orders = [o.to_json() for o in algorithm.transactions.orders.values()]
     records = [v for _, v in algorithm.portfolio.trade_records]

@@ -27,6 +27,11 @@ class TimeRule:
         self.times = times
 
 
+def _symbol(symbol_or_security: Any) -> Any:
+    """Rules take a Symbol, a ticker or a Security (LEAN converts a Security to its Symbol implicitly)."""
+    return getattr(symbol_or_security, "symbol", symbol_or_security)
+
+
 def _each_day(start: date, end: date) -> Iterator[date]:
     d = start
     while d <= end:
@@ -44,6 +49,7 @@ class DateRules:
     def every_day(self, symbol: Any = None) -> DateRule:
         if symbol is None:
             return DateRule("EveryDay", _each_day)
+        symbol = _symbol(symbol)
         hours = self._hours(symbol)
         return DateRule(f"EveryDay: {symbol}", lambda s, e: (d for d in _each_day(s, e) if hours.is_trading_day(d)))
 
@@ -116,6 +122,7 @@ class TimeRules:
 
     def after_market_open(self, symbol: Any, minutes_after_open: float = 0, extended_market_open: bool = False
                           ) -> TimeRule:
+        symbol = _symbol(symbol)
         hours = self._algo.securities[symbol].exchange.hours
 
         def times(d: date) -> list[datetime]:
@@ -126,6 +133,7 @@ class TimeRules:
 
     def before_market_close(self, symbol: Any, minutes_before_close: float = 0, extended_market_close: bool = False
                             ) -> TimeRule:
+        symbol = _symbol(symbol)
         hours = self._algo.securities[symbol].exchange.hours
 
         def times(d: date) -> list[datetime]:

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from qclocal.data.market_hours import ExchangeHours
-from qclocal.engine.data_types import BaseData, DataDictionary, QuoteBar, TradeBar
+from qclocal.engine.data_types import Bar, BaseData, DataDictionary, QuoteBar, TradeBar
 from qclocal.engine.enums import DataNormalizationMode, Resolution, SecurityType
 from qclocal.engine.errors import missing_member
 from qclocal.engine.orders import InteractiveBrokersFeeModel, NullSlippageModel, ZeroFeeModel
@@ -65,6 +65,23 @@ class SecurityCache:
         self.custom = point
         self.price = self.close = point.value
 
+    def apply_split(self, factor: float) -> None:
+        """``SecurityCache.ApplySplit``: prices times the split factor, volumes divided by it, the cached bars too."""
+        self.price, self.open, self.high, self.low, self.close = (
+            v * factor for v in (self.price, self.open, self.high, self.low, self.close))
+        self.bid_price, self.ask_price = self.bid_price * factor, self.ask_price * factor
+        bar = self.trade_bar
+        if bar is not None:
+            self.trade_bar = type(bar)(bar.time, bar.symbol, bar.open * factor, bar.high * factor, bar.low * factor,
+                                       bar.close * factor, bar.volume / factor, end_time=bar.end_time,
+                                       is_fill_forward=bar.is_fill_forward)
+        quote = self.quote_bar
+        if quote is not None:
+            scaled = [None if side is None else Bar(side.open * factor, side.high * factor, side.low * factor,
+                                                    side.close * factor) for side in (quote.bid, quote.ask)]
+            self.quote_bar = QuoteBar(quote.time, quote.symbol, scaled[0], quote.last_bid_size / factor, scaled[1],
+                                      quote.last_ask_size / factor, quote.end_time, quote.is_fill_forward)
+
 
 class SecurityHolding:
     def __init__(self, security: Security):
@@ -72,6 +89,7 @@ class SecurityHolding:
         self.quantity = 0.0
         self.average_price = 0.0
         self.total_fees = 0.0
+        self.total_dividends = 0.0  # cash received (paid when short) from dividends in RAW/SPLIT_ADJUSTED modes
         self.profit = 0.0           # realised profit net of fees
         self.total_sale_volume = 0.0
 

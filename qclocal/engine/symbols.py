@@ -1,12 +1,21 @@
-"""``Symbol``: a security's identity. ``str(symbol)`` is its ticker, as in LEAN."""
+"""``Symbol``: a security's identity. ``str(symbol)`` is its ticker, as in LEAN.
+
+Identity follows LEAN's SecurityIdentifier (``Common/Symbol.cs`` compares ``ID`` only): two symbols are the same
+security when their SIDs name the same first ticker, whatever ticker each carries as ``value``. So the coarse row
+"GOOCV VP83T1ZUHROL,GOOCV" and ``add_equity("GOOG")`` (resolved through the map files as of today to
+GOOCV VP83T1ZUHROL) are one security, while the old class-A "GOOG T1AZ164W5VTX" is another. A symbol made from a
+ticker alone has that ticker as its first ticker.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from qclocal.engine.enums import Market, SecurityType
 
 
 class Symbol:
-    __slots__ = ("value", "id", "security_type", "market")
+    __slots__ = ("value", "id", "security_type", "market", "_first")
 
     def __init__(self, value: str, security_type: SecurityType = SecurityType.EQUITY, market: str = Market.USA,
                  sid: str | None = None):
@@ -14,16 +23,24 @@ class Symbol:
         self.security_type = security_type
         self.market = market
         self.id = sid or self.value
+        self._first = self.id.split(" ", 1)[0].upper()   # the SID's first ticker: the permanent identity
+
+    # Set by the engine while it runs (``corporate.resolve_ticker`` on its data folder): ticker -> SID as of today.
+    resolver: Callable[[str], str] | None = None
 
     @staticmethod
     def create(ticker: str, security_type: SecurityType = SecurityType.EQUITY, market: str = Market.USA) -> Symbol:
-        return Symbol(ticker, security_type, market)
+        """``Symbol.Create``: an equity ticker resolves through the map files as of today, as ``add_equity`` does."""
+        sid = Symbol.resolver(ticker) if security_type == SecurityType.EQUITY and Symbol.resolver else None
+        return Symbol(ticker, security_type, market, sid=sid)
 
     def _key(self) -> tuple:
-        return (self.value, int(self.security_type), self.market)
+        return (self._first, int(self.security_type), self.market)
 
     def __hash__(self) -> int:
-        return hash(self.value)  # equal to the ticker string's hash, so pandas .loc["SPY"] finds it
+        # the first ticker's hash: equal to the ticker string's for every security never renamed, so pandas
+        # .loc["SPY"] finds it
+        return hash(self._first)
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, Symbol):

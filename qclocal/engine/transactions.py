@@ -8,12 +8,21 @@ the bar at the session close). Buying power is checked at fill time.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from qclocal.engine.enums import OrderStatus, OrderType
-from qclocal.engine.orders import CashAmount, Order, OrderEvent, OrderFee, OrderFeeParameters, OrderTicket
+from qclocal.engine.orders import (
+    CashAmount,
+    Order,
+    OrderEvent,
+    OrderFee,
+    OrderFeeParameters,
+    OrderTicket,
+    SubmitOrderRequest,
+)
 from qclocal.engine.symbols import Symbol
 
 if TYPE_CHECKING:
@@ -21,6 +30,7 @@ if TYPE_CHECKING:
     from qclocal.engine.securities import Security, SecurityManager
 
 STALE_PRICE = timedelta(hours=1)
+LIQUIDATE_FROM_DELISTING = "Liquidate from delisting"   # BrokerageTransactionHandler.LiquidateFromDelistingTag
 
 
 class MarketOnCloseOrder:
@@ -99,12 +109,12 @@ class Transactions:
 
     # -- submission -----------------------------------------------------------------------------------
     def submit(self, security: Security, quantity: float, order_type: OrderType, tag: str = "",
-               limit_price: float = 0.0, stop_price: float = 0.0) -> OrderTicket:
+               limit_price: float = 0.0, stop_price: float = 0.0, asynchronous: bool = False) -> OrderTicket:
         now = self._now()
         order = Order(self._next_id, security.symbol, float(quantity), order_type, now, tag or "",
                       float(limit_price), float(stop_price))
         reason = self._pre_order_check(security, order)
-        ticket = OrderTicket(order, self)
+        ticket = OrderTicket(order, self, SubmitOrderRequest(order, asynchronous))
         if reason:
             order.status = OrderStatus.INVALID
             order.tag = f"{order.tag} {reason}".strip()
@@ -133,6 +143,37 @@ class Transactions:
                 return (f"MarketOnClose orders must be placed within {MarketOnCloseOrder.submission_time_buffer} "
                         f"before market close")
         return ""
+
+    # -- corporate actions ----------------------------------------------------------------------------
+    def apply_split(self, symbol: Symbol, split_factor: float) -> None:
+        """``DefaultBrokerageModel.ApplySplit`` (RAW mode): each open order keeps its notional value; quantity
+        divided by the factor and truncated (``(int?)``), limit and stop prices multiplied by it. The update is
+        acknowledged with an ``UPDATE_SUBMITTED`` event, as the backtesting brokerage's ``UpdateOrder`` does."""
+        for order in self.get_open_orders(symbol):
+            order.quantity = float(math.trunc(order.quantity / split_factor))
+            if order.type in (OrderType.LIMIT, OrderType.STOP_LIMIT):
+                order.limit_price *= split_factor
+            if order.type in (OrderType.STOP_MARKET, OrderType.STOP_LIMIT):
+                order.stop_price *= split_factor
+            order.status = OrderStatus.UPDATE_SUBMITTED
+            self._event(order, OrderStatus.UPDATE_SUBMITTED)
+
+    def liquidate_delisted(self, security: Security) -> OrderTicket | None:
+        """``BrokerageTransactionHandler.HandleDelistingNotification``: a market order for the whole holding, filled
+        at once at the last price with no fee; it counts as an order but sends no Submitted event."""
+        quantity = -security.holdings.quantity
+        if quantity == 0:
+            return None
+        now = self._now()
+        order = Order(self._next_id, security.symbol, quantity, OrderType.MARKET, now, LIQUIDATE_FROM_DELISTING)
+        self._next_id += 1
+        self.orders[order.id] = order
+        ticket = self.tickets[order.id] = OrderTicket(order, self, SubmitOrderRequest(order, False))
+        price = security.price
+        self._portfolio.apply_fill(security, quantity, price, 0.0, now)
+        order.status, order.price, order.quantity_filled, order.last_fill_time = OrderStatus.FILLED, price, quantity, now
+        self._event(order, OrderStatus.FILLED, price, quantity, 0.0, message=LIQUIDATE_FROM_DELISTING)
+        return ticket
 
     # -- events ---------------------------------------------------------------------------------------
     def _event(self, order: Order, status: OrderStatus, fill_price: float = 0.0, fill_quantity: float = 0.0,

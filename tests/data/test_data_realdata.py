@@ -71,6 +71,8 @@ def buy_and_hold(mode_name: str):
             self.rows: list[tuple] = []
 
         def on_data(self, data):
+            if not data.bars:  # a slice of corporate events only (LEAN emits them at 00:00 of the ex-date)
+                return
             if not self.portfolio.invested:
                 for symbol in self.symbols.values():
                     self.set_holdings(symbol, 1 / len(self.symbols))
