@@ -35,6 +35,7 @@ from qclocal.engine.data_types import (
 )
 from qclocal.engine.enums import Resolution, SecurityType
 from qclocal.engine.feed import Stream, Subscription, load_stream
+from qclocal.engine.margin import MarginCallScan
 from qclocal.engine.portfolio_target import CoarseFundamental, SecurityChanges
 from qclocal.engine.results import BacktestResult, Sampler, build_statistics, chart
 from qclocal.engine.scheduling import ScheduledEvent
@@ -85,6 +86,7 @@ class Engine:
         self._previous_selection: set[Symbol] | None = None
         self._unsubscribed: set[Symbol] = set()  # left the universe: their data no longer reaches the algorithm
         self._next_model_scan = datetime.min
+        self._margin_calls = MarginCallScan()
 
     # -- setup ----------------------------------------------------------------------------------------
     def _feed_start(self) -> datetime:
@@ -294,8 +296,9 @@ class Engine:
         self._apply_margin_interest(t)
         # 3. fills for orders placed earlier
         algo.transactions.process()
-        # 4. events due now
+        # 4. events due now, then margin calls
         self._fire_events(t, inclusive=True)
+        self._margin_calls(algo)
         # 5. universe selection
         changes = self._select_universe(t)
         if changes is not None:

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from qclocal.engine.enums import OrderStatus, OrderType
+from qclocal.engine.enums import OrderStatus, OrderType, Resolution
 from qclocal.engine.orders import CashAmount, Order, OrderEvent, OrderFee, OrderFeeParameters, OrderTicket
 from qclocal.engine.symbols import Symbol
 
@@ -44,6 +44,11 @@ class Transactions:
         self.events: list[OrderEvent] = []
         self._open: dict[int, Order] = {}   # open orders only, so scans cost O(open), not O(all orders)
         self._next_id = 1
+
+    @property
+    def current_time(self) -> datetime:
+        """The algorithm time that stamps new orders."""
+        return self._now()
 
     # -- queries --------------------------------------------------------------------------------------
     @property
@@ -181,12 +186,10 @@ class Transactions:
         if order.type == OrderType.MARKET:
             if not self._exchange_open(security, extended=False):
                 return None
-            quote = cache.quote_bar
-            if quote is not None and cache.last_quote_end is not None and now - cache.last_quote_end <= STALE_PRICE:
-                side = quote.ask if sign > 0 else quote.bid
-                if side is not None and side.close > 0:
-                    return side.close + sign * slip
-            return security.price + sign * slip
+            price, stale_end = self._best_effort_price(security, order, sign)
+            if stale_end is not None and self._waits_for_fresh_data(security, order, stale_end):
+                return None
+            return price + sign * slip
         if bar is None:
             return None
         if order.type == OrderType.MARKET_ON_OPEN:
@@ -237,6 +240,43 @@ class Transactions:
                     return max(bar.low, order.limit_price)
             return None
         raise NotImplementedError(f"order type {order.type.name} is not implemented in qclocal")
+
+    @staticmethod
+    def _best_effort_price(security: Security, order: Order, sign: int) -> tuple[float, datetime | None]:
+        """The ask (buy) or bid (sell) close of the latest quote bar, else the latest trade close, and the end time
+        of that data when it ended before the order time minus the stale-price span (1 hour) -- LEAN's
+        ``GetBestEffortAskPrice``/``GetBestEffortBidPrice`` (Common/Orders/Fills/EquityFillModel.cs)."""
+        cutoff = order.time - STALE_PRICE
+        cache = security.cache
+        best: float | None = None
+        best_end: datetime | None = None
+        quote = cache.quote_bar
+        side = (quote.ask if sign > 0 else quote.bid) if quote is not None else None
+        if quote is not None and side is not None and side.close > 0:
+            if quote.end_time >= cutoff:
+                return side.close, None
+            best, best_end = side.close, quote.end_time
+        bar = cache.trade_bar
+        if bar is not None and (best_end is None or bar.end_time > best_end):
+            if bar.end_time >= cutoff:
+                return bar.close, None
+            best, best_end = bar.close, bar.end_time
+        if best is None:
+            return security.price, None
+        return best, best_end
+
+    @staticmethod
+    def _waits_for_fresh_data(security: Security, order: Order, data_end: datetime) -> bool:
+        """On a stale price a market order waits for fresh data when every subscription is hour or daily, or
+        when the data is more than one bar of the finest resolution older than the order (``FillModel.
+        ShouldWaitForFreshDataOnStale``, Common/Orders/Fills/FillModel.cs)."""
+        own = [s for s in security.subscriptions if not s.is_internal]
+        if own and all(s.resolution in (Resolution.HOUR, Resolution.DAILY) for s in own):
+            return True
+        if not security.subscriptions:
+            return False
+        finest = min(s.resolution for s in security.subscriptions)
+        return order.time - data_end > finest.span
 
     def _exchange_open(self, security: Security, extended: bool) -> bool:
         """LEAN's IsExchangeOpen: open now, or the last bar overlapped an open market."""
