@@ -375,3 +375,47 @@ def test_add_equity_takes_resolution_and_normalisation_from_universe_settings_on
     assert (algo.sec.resolution, algo.sec.data_normalization_mode) == (Resolution.HOUR, DataNormalizationMode.RAW)
     # leverage, fill-forward and extended hours are add_equity's own defaults, not the universe's
     assert (algo.sec.leverage, sub.fill_forward, sub.extended_hours) == (2.0, True, False)
+
+
+@pytest.fixture(scope="module")
+def daily_with_hourly_benchmark(tmp_path_factory) -> Path:
+    """XYZ daily only (100, then 100 -> 85 on Jan 7, 80 on Jan 8); SPY hourly at 300, the default benchmark."""
+    folder = tmp_path_factory.mktemp("daily")
+    days = pd.DatetimeIndex(["2020-01-03", "2020-01-06", "2020-01-07", "2020-01-08", "2020-01-09"])
+    writers.write_equity_bars(folder, "XYZ", pd.DataFrame(
+        {"open": [100, 100, 100, 80, 80], "high": [100, 100, 100, 80, 80], "low": [100, 100, 85, 80, 80],
+         "close": [100, 100, 85, 80, 80], "volume": 1e6}, index=days))
+    spy = pd.concat([_hour_bars(d.date(), dict.fromkeys(range(10, 17), 300.0)) for d in days])
+    writers.write_equity_bars(folder, "SPY", spy, resolution="hour")
+    for ticker in ("XYZ", "SPY"):
+        writers.write_map_file(folder, ticker, date(2020, 1, 3))
+    writers.write_interest_rate_file(folder, pd.Series([0.0], index=pd.DatetimeIndex([pd.Timestamp("2020-01-03")])))
+    return folder
+
+
+def test_daily_margin_call_orders_wait_for_the_next_bar_and_repeat_until_it_comes(daily_with_hourly_benchmark,
+                                                                                  tmp_path):
+    """Daily data: the market-on-open buy of 300 fills at 100 with the Jan 7 bar (close 85), at 16:00 when the
+    exchange is closed, so only the warning comes. The benchmark's hourly slices on Jan 8 find the exchange open:
+    a margin call of -42 (the numbers of the hourly test) at 10:00. Its price is stale and daily, so it waits
+    (EquityFillModel.MarketFill); the model does not look at open orders, so each hourly check to 15:00 issues
+    the same order again. All six fill at the Jan 8 close, 80, when that bar arrives."""
+
+    class Daily(Leveraged):
+        def initialize(self):
+            self.set_start_date(2020, 1, 6)
+            self.set_end_date(2020, 1, 9)
+            self.set_cash(10_000)
+            self.xyz = self.add_equity("XYZ", Resolution.DAILY, leverage=4).symbol
+            self.warnings, self.calls, self.events = [], [], []
+
+    algo = Daily()
+    result = _run(algo, daily_with_hourly_benchmark, tmp_path)
+    assert result.status == "Completed", result.error
+    assert (result.orders[0]["type"], result.orders[0]["price"]) == ("MARKET_ON_OPEN", 100.0)
+    assert datetime(2020, 1, 7, 16) in algo.warnings
+    assert [c[0] for c in algo.calls] == [datetime(2020, 1, 8, h) for h in range(10, 16)]
+    calls = result.orders[1:]
+    assert [(o["quantity"], o["tag"], o["price"], o["lastFillTime"]) for o in calls] == \
+        [(-42, "Margin Call", 80.0, "2020-01-08T16:00:00")] * 6
+    assert algo.portfolio["XYZ"].quantity == 300 - 6 * 42
