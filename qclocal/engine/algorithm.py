@@ -574,9 +574,30 @@ class QCAlgorithm:
                                  columns=["open", "high", "low", "close", "volume"])
             if stream.close_only:
                 frame["volume"] = np.nan  # unknown, never zero: the ticker was imported from a close-only file
+            if res == Resolution.MINUTE and sub.kind == "equity":
+                frame = self._with_quotes(frame, sub, start, end)
         frame.index = pd.MultiIndex.from_arrays([[security.symbol] * len(frame), frame.index],
                                                 names=["symbol", "time"])
         return frame
+
+    def _with_quotes(self, trades: pd.DataFrame, sub: Subscription, start: datetime | None, end: datetime
+                     ) -> pd.DataFrame:
+        """Minute equity history carries the quote bars too (LEAN's PandasData flattens QuoteBar.Ask/Bid and
+        their last sizes): columns askclose ... asksize, bidclose ... bidsize, close, high, low, open, volume,
+        one row per bar end time; a side with no quote is NaN."""
+        quote_sub = Subscription(sub.symbol, sub.kind, sub.resolution, sub.hours, sub.fill_forward, sub.extended_hours,
+                                 sub.normalization, data_type="quote")
+        stream = load_stream(quote_sub, self._data_folder, start, end)
+        v = stream.values
+        sides = {}
+        for side, offset in (("bid", 0), ("ask", 5)):
+            present = v[:, offset + 3] > 0 if len(v) else np.array([], dtype=bool)
+            for i, name in enumerate(("open", "high", "low", "close", "size")):
+                sides[side + name] = np.where(present, v[:, offset + i], np.nan) if len(v) else v[:, 0]
+        quotes = pd.DataFrame(sides, index=pd.to_datetime(stream.end_ns))
+        frame = quotes.join(trades, how="outer") if len(quotes) else trades.reindex(
+            columns=[*sides, *trades.columns])
+        return frame[sorted(frame.columns)]
 
     _research = False
 

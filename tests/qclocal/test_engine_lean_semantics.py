@@ -419,3 +419,28 @@ def test_daily_margin_call_orders_wait_for_the_next_bar_and_repeat_until_it_come
     assert [(o["quantity"], o["tag"], o["price"], o["lastFillTime"]) for o in calls] == \
         [(-42, "Margin Call", 80.0, "2020-01-08T16:00:00")] * 6
     assert algo.portfolio["XYZ"].quantity == 300 - 6 * 42
+
+
+@pytest.mark.leandata
+def test_minute_history_has_lean_quote_and_trade_columns(lean_data, tmp_path):
+    """Common/Python/PandasData.cs flattens QuoteBar.Bid/Ask (and their last sizes) next to the TradeBar."""
+
+    class Minute(QCAlgorithm):
+        def initialize(self):
+            self.set_start_date(2013, 10, 8)
+            self.set_end_date(2013, 10, 8)
+            spy = self.add_equity("SPY").symbol
+            self.minute = self.history(spy, 3, Resolution.MINUTE)
+            self.daily = self.history(spy, 2, Resolution.DAILY)
+
+    algo = Minute()
+    run_algorithm(algo, lean_data, tmp_path / "storage", {})
+    assert list(algo.minute.columns) == ["askclose", "askhigh", "asklow", "askopen", "asksize", "bidclose",
+                                         "bidhigh", "bidlow", "bidopen", "bidsize", "close", "high", "low", "open",
+                                         "volume"]
+    times = algo.minute.index.get_level_values("time")
+    assert list(times) == [pd.Timestamp(f"2013-10-07 15:{m}") for m in ("58", "59")] + \
+        [pd.Timestamp("2013-10-07 16:00")]
+    assert (algo.minute["askclose"] >= algo.minute["bidclose"]).all()
+    # at midnight the day has not closed: the two sessions before it
+    assert [t.date() for t in algo.daily.index.get_level_values("time")] == [date(2013, 10, 4), date(2013, 10, 7)]
