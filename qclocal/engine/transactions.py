@@ -119,10 +119,27 @@ class Transactions:
         self._next_id += 1
         self.orders[order.id] = order
         self.tickets[order.id] = ticket
+        if not self._sufficient_buying_power(security, order):
+            return ticket  # invalid at submission: counted in Total Orders (BrokerageTransactionHandler.AddOrder)
         self._open[order.id] = order
         order.status = OrderStatus.SUBMITTED
         self._event(order, OrderStatus.SUBMITTED)
         return ticket
+
+    def _sufficient_buying_power(self, security: Security, order: Order) -> bool:
+        """LEAN checks buying power when an order is submitted and again at each fill attempt, both with the
+        security's current price and the order's fee (BrokerageTransactionHandler.HandleSubmitOrderRequest,
+        BacktestingBrokerage.Scan, BuyingPowerModel.HasSufficientBuyingPowerForOrder); a failure invalidates it."""
+        fee = security.fee_model.get_order_fee(OrderFeeParameters(security, order)).value.amount
+        if self._portfolio.has_buying_power(security, order.quantity, security.price, fee):
+            return True
+        order.status = OrderStatus.INVALID
+        self._open.pop(order.id, None)
+        msg = (f"Insufficient buying power to complete order (Value:{abs(order.quantity * security.price):.2f}), "
+               f"Reason: margin remaining {self._portfolio.margin_remaining:.2f}")
+        order.tag = msg
+        self._event(order, OrderStatus.INVALID, message=msg)
+        return False
 
     def _pre_order_check(self, security: Security, order: Order) -> str:
         if order.quantity == 0:
@@ -157,15 +174,9 @@ class Transactions:
             price = self._fill_price(security, order)
             if price is None:
                 continue
-            fee = security.fee_model.get_order_fee(OrderFeeParameters(security, order)).value.amount
-            if not self._portfolio.has_buying_power(security, order.quantity, price, fee):
-                order.status = OrderStatus.INVALID
-                del self._open[order.id]
-                msg = (f"Insufficient buying power to complete order (Value:{abs(order.quantity * price):.2f}), "
-                       f"Reason: margin remaining {self._portfolio.margin_remaining:.2f}")
-                order.tag = msg
-                self._event(order, OrderStatus.INVALID, message=msg)
+            if not self._sufficient_buying_power(security, order):
                 continue
+            fee = security.fee_model.get_order_fee(OrderFeeParameters(security, order)).value.amount
             now = self._now()
             self._portfolio.apply_fill(security, order.quantity, price, fee, now)
             order.status = OrderStatus.FILLED

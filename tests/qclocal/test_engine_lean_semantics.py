@@ -444,3 +444,19 @@ def test_minute_history_has_lean_quote_and_trade_columns(lean_data, tmp_path):
     assert (algo.minute["askclose"] >= algo.minute["bidclose"]).all()
     # at midnight the day has not closed: the two sessions before it
     assert [t.date() for t in algo.daily.index.get_level_values("time")] == [date(2013, 10, 4), date(2013, 10, 7)]
+
+
+def test_order_without_buying_power_is_invalid_at_submission_and_counted(leveraged, tmp_path):
+    """BrokerageTransactionHandler: AddOrder counts the order, HandleSubmitOrderRequest invalidates it when the
+    initial margin (1000 x 100 / 4 + fee) exceeds the margin remaining (10,000); it is never submitted."""
+
+    class TooBig(Leveraged):
+        def on_data(self, data):
+            if not self.transactions.orders_count:
+                self.ticket = self.market_order(self.xyz, 1000)
+
+    algo = TooBig()
+    result = _run(algo, leveraged, tmp_path)
+    assert algo.ticket.status == OrderStatus.INVALID
+    assert [e[1] for e in algo.events] == [OrderStatus.INVALID]
+    assert result.statistics["Total Orders"] == "1" and algo.portfolio["XYZ"].quantity == 0
