@@ -22,7 +22,16 @@ def build() -> types.ModuleType:
     import pandas as pd
 
     from qclocal import indicators
-    from qclocal.engine import custom_data, data_types, enums, orders, portfolio_target, symbols, transactions
+    from qclocal.engine import (
+        custom_data,
+        data_types,
+        enums,
+        margin,
+        orders,
+        portfolio_target,
+        symbols,
+        transactions,
+    )
     from qclocal.engine.algorithm import QCAlgorithm
     from qclocal.engine.runner import MarginInterestRateParameters
     from qclocal.engine.securities import Security
@@ -48,6 +57,8 @@ def build() -> types.ModuleType:
         "NullSlippageModel": orders.NullSlippageModel,
         "OrderFee": orders.OrderFee, "CashAmount": orders.CashAmount,
         "MarginInterestRateParameters": MarginInterestRateParameters,
+        "SubmitOrderRequest": orders.SubmitOrderRequest, "DefaultMarginCallModel": margin.DefaultMarginCallModel,
+        "MarginCallModel": margin.MarginCallModel,
     }
     for enum_name in ("Resolution", "SecurityType", "Market", "DataNormalizationMode", "OrderType", "OrderStatus",
                       "OrderDirection", "OrderField"):
