@@ -22,6 +22,7 @@ from qclocal.data.market_hours import exchange_hours
 from qclocal.engine.enums import DataNormalizationMode, Market, OrderType, Resolution, SecurityType
 from qclocal.engine.errors import missing_member
 from qclocal.engine.feed import ALGORITHM_TZ, Subscription, load_stream
+from qclocal.engine.margin import quantity_for_target_buying_power
 from qclocal.engine.orders import OrderTicket
 from qclocal.engine.portfolio import Portfolio
 from qclocal.engine.portfolio_target import PortfolioTarget, UniverseSettings
@@ -398,10 +399,12 @@ class QCAlgorithm:
                    if o.type in (OrderType.MARKET, OrderType.MARKET_ON_OPEN))
 
     def calculate_order_quantity(self, symbol: Any, target: float) -> float:
-        """Shares to order so the position is ``target`` of portfolio value (LEAN's sizing, fees included)."""
+        """Shares to order so the position is ``target`` of portfolio value: ``PortfolioTarget.Percent`` scales the
+        target by the free-portfolio buffer and divides it by the leverage, then the buying-power model sizes it,
+        fees included, skipping changes below the minimum order margin (Common/Algorithm/Framework/Portfolio/
+        PortfolioTarget.cs, Common/Securities/BuyingPowerModel.cs)."""
         security = self._security_of(symbol)
-        price = security.price
-        if price == 0:
+        if security.price == 0:
             return 0.0
         tpv = self.portfolio.total_portfolio_value
         if self.settings.free_portfolio_value is not None:
@@ -409,31 +412,8 @@ class QCAlgorithm:
         else:
             free = tpv * self.settings.free_portfolio_value_percentage
         adjusted = float(target) * (tpv - free) / tpv if tpv else 0.0
-        q0 = security.holdings.quantity
-        lev = security.leverage
-        target_margin = tpv * adjusted / lev
-        current_margin = q0 * price / lev
-        if abs(target_margin - current_margin) < self.settings.minimum_order_margin_portfolio_percentage * tpv \
-                and self.portfolio.margin_remaining > 0:
-            return 0.0
-        position = math.trunc(tpv * adjusted / price)
-        sign = 1 if position > 0 else -1
-        while position != 0:
-            order_qty = position - q0
-            fee = self._fee_for(security, order_qty)
-            allowed = (tpv - fee) * abs(adjusted)
-            if abs(position * price) <= allowed + 1e-9:
-                break
-            position -= sign
-        return float(position - q0)
-
-    def _fee_for(self, security: Security, quantity: float) -> float:
-        from qclocal.engine.orders import Order, OrderFeeParameters
-
-        if quantity == 0:
-            return 0.0
-        order = Order(0, security.symbol, quantity, OrderType.MARKET, self.time)
-        return security.fee_model.get_order_fee(OrderFeeParameters(security, order)).value.amount
+        return quantity_for_target_buying_power(self.portfolio, security, adjusted / security.leverage,
+                                                self.settings.minimum_order_margin_portfolio_percentage)
 
     def set_holdings(self, symbol: Any, percentage: float | None = None, liquidate_existing_holdings: bool = False,
                      tag: str = "", order_properties: Any = None) -> list[OrderTicket]:

@@ -131,9 +131,12 @@ def quantity_for_delta_buying_power(portfolio: Portfolio, security: Security, de
     return quantity_for_target_buying_power(portfolio, security, fraction)
 
 
-def quantity_for_target_buying_power(portfolio: Portfolio, security: Security, fraction: float) -> float:
+def quantity_for_target_buying_power(portfolio: Portfolio, security: Security, fraction: float,
+                                     minimum_order_margin: float = 0.0) -> float:
     """``GetMaximumOrderQuantityForTargetBuyingPower``: the order that moves the position's initial margin to
-    ``fraction`` of the portfolio value, net of the order's fee, in whole shares."""
+    ``fraction`` of the portfolio value, net of the order's fee, in whole shares; none when the margin would
+    change by less than ``minimum_order_margin`` of the portfolio value while margin remains
+    (``BuyingPowerModelExtensions.AboveMinimumOrderMarginPortfolioPercentage``)."""
     value = portfolio.total_portfolio_value
     target = fraction * value
     holdings = security.holdings.quantity
@@ -141,6 +144,9 @@ def quantity_for_target_buying_power(portfolio: Portfolio, security: Security, f
         return -holdings
     unit = security.price / security.leverage
     if unit == 0:
+        return 0.0
+    if minimum_order_margin and abs(target - holdings * unit) < value * minimum_order_margin \
+            and portfolio.margin_remaining > 0:
         return 0.0
     last = 0.0
     while True:
