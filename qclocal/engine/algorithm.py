@@ -10,6 +10,7 @@ import math
 import re
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -675,7 +676,10 @@ def bar_count_start(hours: Any, end: datetime, resolution: Resolution, count: in
     """Where a history request for ``count`` bars ending at ``end`` starts, in exchange time: step back one bar
     at a time and count only steps with the exchange open (Common/Time.cs ``GetStartTimeForTradeBars``, daily
     precise end times on). A day missing from the data is still counted, so the window is the same on every
-    day and a gap gives one bar fewer, as in LEAN. The request returns the bars that end in (start, end]."""
+    day and a gap gives one bar fewer, as in LEAN. The request returns the bars that end in (start, end].
+
+    Step k covers [current - k x bar, current - (k-1) x bar); an open segment [a, b) meets the steps with
+    (current - b) / bar < k < (current - a) / bar + 1, so the open steps are the union of those ranges."""
     step = Resolution(resolution).span
     extended = extended and resolution < Resolution.HOUR  # hour and daily data have no extended hours
     if resolution == Resolution.DAILY:
@@ -684,11 +688,33 @@ def bar_count_start(hours: Any, end: datetime, resolution: Resolution, count: in
     else:
         midnight = datetime.combine(end.date(), time())
         current = midnight + (end - midnight) // step * step
-    counted = 0
-    while counted < count and current.year > 1900:
-        previous, current = current, current - step
-        counted += hours.is_open_between(current, previous, extended)
-    return current
+    return _count_back(hours, current, step, count, extended) if count > 0 else current
+
+
+@lru_cache(maxsize=1024)
+def _count_back(hours: Any, current: datetime, step: timedelta, count: int, extended: bool) -> datetime:
+    """The start of ``count`` open steps back from ``current`` (cached: every symbol of an exchange asks the same
+    question at the same time)."""
+    step_ns, current_ns = step // timedelta(microseconds=1) * 1000, pd.Timestamp(current).value
+    lookback = max(int(count * step.total_seconds() / 86400 * 3) + 10, 10)
+    while True:
+        first = current.date() - timedelta(days=lookback)
+        if extended:
+            segments = [seg for day in hours.trading_days(first, current.date()) for seg in hours.segments(day, True)]
+            opens = np.array([pd.Timestamp(a).value for a, _ in segments], dtype=np.int64)
+            closes = np.array([pd.Timestamp(b).value for _, b in segments], dtype=np.int64)
+        else:
+            table = hours.session_table(first, current.date())
+            opens, closes = table["open"].to_numpy().astype(np.int64), table["close"].to_numpy().astype(np.int64)
+        low = np.maximum((current_ns - closes) // step_ns + 1, 1)
+        high = -((opens - current_ns - step_ns) // step_ns) - 1
+        keep = high >= low
+        low, high = low[keep], high[keep]
+        lengths = high - low + 1
+        steps = np.unique(np.repeat(low - np.cumsum(lengths) + lengths, lengths) + np.arange(lengths.sum()))
+        if len(steps) >= count or lookback > 366 * 100:
+            return current - int(steps[min(count, len(steps)) - 1]) * step if len(steps) else current
+        lookback *= 2
 
 
 _INT = re.compile(r"[+-]?[0-9]+")
