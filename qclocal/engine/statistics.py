@@ -93,8 +93,8 @@ def compute(inp: StatisticsInput) -> dict[str, str]:
     out = dict.fromkeys(STATISTIC_NAMES, "")
     out.update(_trade_statistics([], inp.start_equity))
     out["Total Orders"] = str(inp.total_orders)
-    out["Start Equity"] = _num(inp.start_equity, 2)
-    out["End Equity"] = _num(end_equity, 2)
+    out["Start Equity"] = equity_text(inp.start_equity)
+    out["End Equity"] = equity_text(end_equity)
     out["Total Fees"] = f"${_money(inp.total_fees)}"
     out["Portfolio Turnover"] = "0%" if turnover == 0 else f"{_round(turnover * 100, 2):.2f}%"
     out["Estimated Strategy Capacity"] = "not computed by qclocal"
@@ -217,6 +217,16 @@ def ratios(perf: np.ndarray, bench: np.ndarray, rf: float) -> dict[str, Decimal]
     return {"Sharpe Ratio": sharpe(std), "Sortino Ratio": sharpe(downside), "Alpha": alpha, "Beta": beta,
             "Annual Standard Deviation": std, "Annual Variance": annual_variance,
             "Information Ratio": information, "Tracking Error": tracking, "Treynor Ratio": treynor}
+
+
+def equity_text(value: float) -> str:
+    """``Math.Round(equity, 2)`` of LEAN's decimal equity: a decimal keeps its scale, so whole cash (100000, no
+    trades) prints without decimals, while equity that went through prices carries at least 4 decimals
+    (SmartRounding) and prints with 2, trailing zero included ("100569.90")."""
+    rounded = Decimal(repr(round(value, 4)))
+    if rounded == rounded.to_integral_value():
+        return str(int(rounded))
+    return net_decimal_round(rounded.quantize(Decimal("0.0001")), 2)
 
 
 def net_round(x: float, digits: int = 3) -> float:

@@ -460,3 +460,57 @@ def test_order_without_buying_power_is_invalid_at_submission_and_counted(leverag
     assert algo.ticket.status == OrderStatus.INVALID
     assert [e[1] for e in algo.events] == [OrderStatus.INVALID]
     assert result.statistics["Total Orders"] == "1" and algo.portfolio["XYZ"].quantity == 0
+
+
+class _LiquidateRegression(QCAlgorithm):
+    """LEAN's LiquidateRegressionAlgorithm: at midnight of Jan 5 and Jan 8, 2018, an IBM market order (market-on-
+    open, the exchange is closed) and limit orders on IBM and SPY, then the liquidation under test."""
+
+    def initialize(self):
+        self.set_start_date(2018, 1, 4)
+        self.set_end_date(2018, 1, 10)
+        self.spy = self.add_equity("SPY", Resolution.DAILY).symbol
+        self.ibm = self.add_equity("IBM", Resolution.DAILY).symbol
+        for day in (5, 8):
+            self.schedule.on(self.date_rules.on(2018, 1, day), self.time_rules.midnight, self.rebalance)
+
+    def rebalance(self):
+        self.market_order(self.ibm, 10)
+        self.limit_order(self.ibm, 1, self.securities[self.ibm].price - 5)
+        self.liquidation()
+
+    def liquidation(self):
+        self.limit_order(self.spy, 1, self.securities[self.spy].price - 5)
+        self.liquidate()
+
+
+class _LiquidateAllExceptSpy(_LiquidateRegression):
+    """LEAN's LiquidateAllExceptSpecifiedSymbolRegressionAlgorithm: set_holdings(SPY, 1, True, tag=...)."""
+
+    def liquidation(self):
+        self.set_holdings(self.spy, 1, True, tag="LiquidatedTest")
+
+
+_NO_TRADES = {"Total Orders": "6", "Compounding Annual Return": "0%", "Drawdown": "0%", "End Equity": "100000",
+              "Net Profit": "0%", "Sharpe Ratio": "0", "Probabilistic Sharpe Ratio": "0%", "Alpha": "0", "Beta": "0",
+              "Information Ratio": "-10.398", "Tracking Error": "0.045", "Total Fees": "$0.00",
+              "Portfolio Turnover": "0%"}
+_ALL_BUT_SPY = {"Total Orders": "5", "Compounding Annual Return": "36.497%", "Drawdown": "0.200%",
+                "End Equity": "100569.90", "Net Profit": "0.570%", "Sharpe Ratio": "9.031",
+                "Probabilistic Sharpe Ratio": "84.014%", "Alpha": "-0.003", "Beta": "0.559",
+                "Annual Standard Deviation": "0.028", "Annual Variance": "0.001", "Information Ratio": "-8.867",
+                "Tracking Error": "0.023", "Treynor Ratio": "0.447", "Total Fees": "$1.95",
+                "Portfolio Turnover": "14.23%", "Start Equity": "100000"}
+
+
+@pytest.mark.leandata
+@pytest.mark.parametrize(("algorithm", "expected", "cancelled", "tag"), [
+    (_LiquidateRegression, _NO_TRADES, 6, "Liquidated"), (_LiquidateAllExceptSpy, _ALL_BUT_SPY, 4, "LiquidatedTest")])
+def test_lean_liquidate_regressions(lean_data, tmp_path, algorithm, expected, cancelled, tag):
+    """Nothing is held when liquidate runs, so it only cancels (the market-on-open order too) and orders nothing;
+    the statistics are LEAN's (Algorithm.CSharp/Liquidate*RegressionAlgorithm.cs)."""
+    result = run_algorithm(algorithm(), lean_data, tmp_path / "storage", {})
+    assert result.status == "Completed", result.error
+    assert {k: result.statistics[k] for k in expected} == expected
+    assert sum(o["status"] == "CANCELED" for o in result.orders) == cancelled
+    assert all(o["tag"] == tag for o in result.orders if o["status"] == "CANCELED")
