@@ -282,8 +282,10 @@ class QCAlgorithm:
         if normalization is None:
             normalization = self.universe_settings.data_normalization_mode
         default_leverage = 2.0 if security_type == SecurityType.EQUITY else 1.0
-        security = Security(symbol, SecurityExchange(hours, self._clock), resolution,
-                            leverage if leverage and leverage > 0 else default_leverage, normalization, security_type)
+        security = Security(symbol, SecurityExchange(hours, self._clock), resolution, default_leverage, normalization,
+                            security_type)
+        if leverage:  # 0 is LEAN's Security.NullLeverage: keep the brokerage model's default (SecurityService.cs)
+            security.set_leverage(leverage)
         data_types = ["trade", "quote"] if (kind == "equity" and resolution == Resolution.MINUTE) else \
             ["custom" if kind == "custom" else "trade"]
         for data_type in data_types:

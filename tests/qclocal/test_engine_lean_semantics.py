@@ -514,3 +514,20 @@ def test_lean_liquidate_regressions(lean_data, tmp_path, algorithm, expected, ca
     assert {k: result.statistics[k] for k in expected} == expected
     assert sum(o["status"] == "CANCELED" for o in result.orders) == cancelled
     assert all(o["tag"] == tag for o in result.orders if o["status"] == "CANCELED")
+
+
+def test_leverage_below_one_is_an_error_and_zero_means_the_default(leveraged, tmp_path):
+    """Common/Securities/BuyingPowerModel.cs SetLeverage rejects leverage < 1; add_equity's 0 is NullLeverage."""
+
+    class Low(QCAlgorithm):
+        def initialize(self):
+            self.set_start_date(DAY1)
+            self.set_end_date(DAY2)
+            security = self.add_equity("XYZ", Resolution.HOUR, leverage=0)
+            self.default = security.leverage
+            security.set_leverage(0.5)
+
+    algo = Low()
+    result = _run(algo, leveraged, tmp_path)
+    assert result.status == "RuntimeError" and "Leverage must be greater than or equal to 1" in result.error
+    assert algo.default == 2.0
