@@ -89,15 +89,6 @@ class ExchangeHours:
         """LEAN's ``DateTimeIsOpen``: inside a segment, start included, end excluded."""
         return any(a <= moment < b for a, b in self.segments(moment.date(), extended))
 
-    def is_open_between(self, start: datetime, end: datetime, extended: bool = False) -> bool:
-        """LEAN's ``IsOpen(start, end, extended)``: some moment of [start, end) is inside a segment."""
-        day = start.date() - timedelta(days=1)
-        while day <= end.date():
-            if any(a < end and start < b for a, b in self.segments(day, extended)):
-                return True
-            day += timedelta(days=1)
-        return False
-
     def trading_days(self, start: date, end: date) -> list[date]:
         days, d = [], start
         while d <= end:
