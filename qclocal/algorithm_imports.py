@@ -27,6 +27,7 @@ def build() -> types.ModuleType:
         custom_data,
         data_types,
         enums,
+        margin,
         orders,
         portfolio_target,
         symbols,
@@ -60,6 +61,8 @@ def build() -> types.ModuleType:
         "Split": corporate.Split, "Dividend": corporate.Dividend, "Delisting": corporate.Delisting,
         "SymbolChangedEvent": corporate.SymbolChangedEvent, "SplitType": corporate.SplitType,
         "DelistingType": corporate.DelistingType,
+        "SubmitOrderRequest": orders.SubmitOrderRequest, "DefaultMarginCallModel": margin.DefaultMarginCallModel,
+        "MarginCallModel": margin.MarginCallModel,
     }
     for enum_name in ("Resolution", "SecurityType", "Market", "DataNormalizationMode", "OrderType", "OrderStatus",
                       "OrderDirection", "OrderField"):

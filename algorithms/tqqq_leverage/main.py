@@ -19,6 +19,12 @@ from models.tqqq_leverage.predict import required_history
 from models.tqqq_leverage.training import train_command_for
 
 TRADING_DAYS = 252
+# The account: portfolio margin. Reg T lends at most 2x overnight, too little for a 3x position; portfolio margin
+# requires 15% of a broad-based index ETF's value (FINRA Rule 4210(g): the loss on a +/-15% move), initial and
+# maintenance alike. LEAN's SecurityMarginModel with leverage 1/0.15 is exactly that requirement, so LEAN's default
+# margin-call model calls the replica only where such an account would: at 3x, after a one-day fall of about 22%
+# (QQQ's worst day in 2017-2020 was -12%).
+PORTFOLIO_MARGIN_REQUIREMENT = 0.15
 
 
 class TBillFinancing:
@@ -51,8 +57,7 @@ class TqqqLeverageReplication(QCAlgorithm):
         self.set_cash(100_000)
         self.variant = self.get_parameter("variant", "compact")
         self.band = self.get_parameter("band", 0.05)
-        # leverage 4 lets QQQ be held at ~3x with the 0.25% buffer LEAN keeps free
-        self.qqq = self.add_equity("QQQ", Resolution.DAILY, leverage=4).symbol
+        self.qqq = self.add_equity("QQQ", Resolution.DAILY, leverage=1 / PORTFOLIO_MARGIN_REQUIREMENT).symbol
         self.tqqq = self.add_equity("TQQQ", Resolution.DAILY).symbol
         # no fill-forward: a missing VIX day must reach align_inputs as a gap (an error), not a copied value
         self.indexes = {name: self.add_index(name.upper(), Resolution.DAILY, fill_forward=False).symbol
@@ -69,6 +74,7 @@ class TqqqLeverageReplication(QCAlgorithm):
         self.model_cutoff: date | None = None
         self.replica: list[float] = []
         self.actual: list[float] = []
+        self.margin_warnings = 0
         self.schedule.on(self.date_rules.every_day(self.qqq), self.time_rules.before_market_close(self.qqq, 15),
                          self.rebalance)
 
@@ -86,6 +92,11 @@ class TqqqLeverageReplication(QCAlgorithm):
         if abs(current - prediction.leverage) > self.band:
             self.set_holdings(self.qqq, prediction.leverage)
         self.plot("Leverage", "Predicted", prediction.leverage)
+
+    def on_margin_call_warning(self) -> None:
+        self.margin_warnings += 1
+        self.log(f"Margin call warning: margin remaining ${self.portfolio.margin_remaining:,.2f} of "
+                 f"${self.portfolio.total_portfolio_value:,.2f}")
 
     def on_data(self, slice: Slice) -> None:
         bar = slice.bars.get(self.tqqq)
@@ -111,6 +122,7 @@ class TqqqLeverageReplication(QCAlgorithm):
         wealth = float((1 + replica).prod() / (1 + actual).prod() - 1)
         self.log(f"Tracking against TQQQ over {len(replica)} sessions: correlation "
                  f"{np.corrcoef(replica, actual)[0, 1]:.4f}, annualised tracking error {tracking:.2%}, "
-                 f"terminal wealth error {wealth:+.2%}, financing paid ${self.financing.total:,.2f}")
+                 f"terminal wealth error {wealth:+.2%}, financing paid ${self.financing.total:,.2f}, "
+                 f"margin call warnings {self.margin_warnings}")
         self.set_summary_statistic("Tracking Error vs TQQQ", f"{tracking:.2%}")
         self.set_summary_statistic("Terminal Wealth Error vs TQQQ", f"{wealth:+.2%}")

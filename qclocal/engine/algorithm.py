@@ -7,8 +7,10 @@ The loop that drives it lives in ``qclocal.engine.runner``. Members outside qclo
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -22,6 +24,7 @@ from qclocal.engine.corporate import map_file_of, resolve_ticker
 from qclocal.engine.enums import DataNormalizationMode, Market, OrderType, Resolution, SecurityType
 from qclocal.engine.errors import missing_member
 from qclocal.engine.feed import ALGORITHM_TZ, Subscription, load_stream
+from qclocal.engine.margin import quantity_for_target_buying_power
 from qclocal.engine.orders import OrderTicket
 from qclocal.engine.portfolio import Portfolio
 from qclocal.engine.portfolio_target import PortfolioTarget, UniverseSettings
@@ -59,6 +62,7 @@ class Settings:
         self.free_portfolio_value_percentage = FREE_PORTFOLIO_VALUE_PERCENTAGE
         self.free_portfolio_value: float | None = None
         self.minimum_order_margin_portfolio_percentage = MINIMUM_ORDER_MARGIN_PERCENTAGE
+        self.liquidate_enabled = True
 
 
 class QCAlgorithm:
@@ -74,6 +78,7 @@ class QCAlgorithm:
         self.portfolio = Portfolio(self.securities)
         self.transactions = Transactions(self.securities, self.portfolio, lambda: self._clock.time,
                                          self._dispatch_order_event)
+        self.portfolio.transactions = self.transactions
         self.universe_settings = UniverseSettings()
         self.settings = Settings()
         self.object_store = ObjectStore("storage")
@@ -96,6 +101,7 @@ class QCAlgorithm:
         self._quit = False
         self._initializing = True
         self._history_points = 0
+        self._liquidate_warning_sent = False
 
     # -- lifecycle hooks (override) -------------------------------------------------------------------
     def initialize(self) -> None:
@@ -130,6 +136,23 @@ class QCAlgorithm:
 
     def on_symbol_changed_events(self, symbol_changed_events: Any) -> None:
         pass
+    def on_margin_call(self, requests: list) -> list | None:
+        """Called just before margin-call orders are submitted. An override must return the (possibly changed)
+        non-empty list of ``SubmitOrderRequest`` to submit (AlgorithmFactory/Python/Wrappers/
+        AlgorithmPythonWrapper.cs ``OnMarginCall``)."""
+        return None
+    def on_margin_call_warning(self) -> None:
+        """Called when margin remaining falls to 5% of the portfolio value and no margin call was executed."""
+    def _margin_call_requests(self, requests: list) -> list:
+        if type(self).on_margin_call is QCAlgorithm.on_margin_call:
+            return requests
+        from qclocal.engine.orders import SubmitOrderRequest
+        result = self.on_margin_call(requests)
+        chosen = [r for r in result if isinstance(r, SubmitOrderRequest)] \
+            if result is not None and not isinstance(result, str | bytes) and hasattr(result, "__iter__") else []
+        if not chosen:
+            raise TypeError("on_margin_call must return a non-empty list of SubmitOrderRequest")
+        return chosen
 
     # -- time -----------------------------------------------------------------------------------------
     @property
@@ -204,18 +227,24 @@ class QCAlgorithm:
 
     # -- parameters and logging ------------------------------------------------------------------------
     def get_parameter(self, name: str, default_value: Any = None) -> Any:
+        """LEAN's overloads (Algorithm/QCAlgorithm.cs ``GetParameter``): without a default, the string or None;
+        with an int, float or decimal default, the value parsed as that type (``int.TryParse``,
+        ``double.TryParse(NumberStyles.Any, invariant)``), or the default when it does not parse. LEAN falls back
+        silently; qclocal also logs a warning naming the parameter and the value."""
         value = self._parameters.get(name)
         if value is None:
             return default_value
         if default_value is None or isinstance(default_value, str):
             return value
-        try:
-            if isinstance(default_value, bool):
-                return str(value).strip().lower() in ("1", "true", "yes")
-            return type(default_value)(float(value)) if isinstance(default_value, int) else type(default_value)(value)
-        except ValueError:
-            raise ValueError(f"parameter {name!r}: cannot convert {value!r} to {type(default_value).__name__} "
-                             f"(set it in config.json \"parameters\" or with --parameter {name} VALUE)") from None
+        if isinstance(default_value, bool):
+            raise NotImplementedError(f"get_parameter({name!r}, {default_value}): LEAN has no bool overload of "
+                                      f"GetParameter; pass a string default and compare it")
+        parsed = parse_parameter(value, type(default_value))
+        if parsed is None:
+            self.debug(f"Warning: parameter {name!r} = {value!r} cannot be parsed as {type(default_value).__name__}; "
+                       f"using the default {default_value!r}, as LEAN does")
+            return default_value
+        return parsed
 
     def _emit_log(self, level: str, message: Any) -> None:
         line = f"{self._clock.time:%Y-%m-%d %H:%M:%S} {level}{message}"
@@ -277,8 +306,10 @@ class QCAlgorithm:
                 f"DataNormalizationMode.{DataNormalizationMode(normalization).name} ({ticker}) is not implemented in "
                 f"qclocal; it implements {', '.join(m.name for m in SUPPORTED_NORMALIZATION)}")
         default_leverage = 2.0 if security_type == SecurityType.EQUITY else 1.0
-        security = Security(symbol, SecurityExchange(hours, self._clock), resolution,
-                            leverage if leverage and leverage > 0 else default_leverage, normalization, security_type)
+        security = Security(symbol, SecurityExchange(hours, self._clock), resolution, default_leverage, normalization,
+                            security_type)
+        if leverage:  # 0 is LEAN's Security.NullLeverage: keep the brokerage model's default (SecurityService.cs)
+            security.set_leverage(leverage)
         data_types = ["trade", "quote"] if (kind == "equity" and resolution == Resolution.MINUTE) else \
             ["custom" if kind == "custom" else "trade"]
         for data_type in data_types:
@@ -405,10 +436,12 @@ class QCAlgorithm:
                    if o.type in (OrderType.MARKET, OrderType.MARKET_ON_OPEN))
 
     def calculate_order_quantity(self, symbol: Any, target: float) -> float:
-        """Shares to order so the position is ``target`` of portfolio value (LEAN's sizing, fees included)."""
+        """Shares to order so the position is ``target`` of portfolio value: ``PortfolioTarget.Percent`` scales the
+        target by the free-portfolio buffer and divides it by the leverage, then the buying-power model sizes it,
+        fees included, skipping changes below the minimum order margin (Common/Algorithm/Framework/Portfolio/
+        PortfolioTarget.cs, Common/Securities/BuyingPowerModel.cs)."""
         security = self._security_of(symbol)
-        price = security.price
-        if price == 0:
+        if security.price == 0:
             return 0.0
         tpv = self.portfolio.total_portfolio_value
         if self.settings.free_portfolio_value is not None:
@@ -416,31 +449,8 @@ class QCAlgorithm:
         else:
             free = tpv * self.settings.free_portfolio_value_percentage
         adjusted = float(target) * (tpv - free) / tpv if tpv else 0.0
-        q0 = security.holdings.quantity
-        lev = security.leverage
-        target_margin = tpv * adjusted / lev
-        current_margin = q0 * price / lev
-        if abs(target_margin - current_margin) < self.settings.minimum_order_margin_portfolio_percentage * tpv \
-                and self.portfolio.margin_remaining > 0:
-            return 0.0
-        position = math.trunc(tpv * adjusted / price)
-        sign = 1 if position > 0 else -1
-        while position != 0:
-            order_qty = position - q0
-            fee = self._fee_for(security, order_qty)
-            allowed = (tpv - fee) * abs(adjusted)
-            if abs(position * price) <= allowed + 1e-9:
-                break
-            position -= sign
-        return float(position - q0)
-
-    def _fee_for(self, security: Security, quantity: float) -> float:
-        from qclocal.engine.orders import Order, OrderFeeParameters
-
-        if quantity == 0:
-            return 0.0
-        order = Order(0, security.symbol, quantity, OrderType.MARKET, self.time)
-        return security.fee_model.get_order_fee(OrderFeeParameters(security, order)).value.amount
+        return quantity_for_target_buying_power(self.portfolio, security, adjusted / security.leverage,
+                                                self.settings.minimum_order_margin_portfolio_percentage)
 
     def set_holdings(self, symbol: Any, percentage: float | None = None, liquidate_existing_holdings: bool = False,
                      asynchronous: bool = False, tag: str = "", order_properties: Any = None) -> list[OrderTicket]:
@@ -479,26 +489,52 @@ class QCAlgorithm:
         return tickets
 
     def _liquidate_others(self, keep: set, tag: str) -> list[OrderTicket]:
-        return [t for sym, sec in sorted(self.securities.items(), key=lambda kv: kv[0].value)
-                if sym not in keep and sec.invested for t in self.liquidate(sym, tag=tag)]
+        """``GetSymbolsToLiquidate``: every other symbol of the portfolio, in ticker order."""
+        return self.liquidate([s for s in sorted(self.portfolio.keys(), key=lambda s: s.value) if s not in keep],
+                              tag=tag or None)
 
-    def liquidate(self, symbol: Any = None, asynchronous: bool = False, tag: str = "Liquidated",
+    def liquidate(self, symbol: Any = None, asynchronous: bool = False, tag: str | None = None,
                   order_properties: Any = None) -> list[OrderTicket]:
+        """LEAN's order of work (Algorithm/QCAlgorithm.Trading.cs ``Liquidate``): nothing when
+        ``settings.liquidate_enabled`` is off; symbols never added are skipped; a position already closed by
+        its one open market order is left alone; every open order that is not a plain market order is cancelled
+        (with the tag); then a market order for what is held, net of open market orders, carries the tag
+        ("Liquidated" by default)."""
+        if order_properties is not None:
+            raise missing_member("QCAlgorithm", "liquidate(order_properties=...)")
+        if not self.settings.liquidate_enabled:
+            self.debug("Liquidate() is currently disabled by settings. To re-enable please set "
+                       "'Settings.LiquidateEnabled' to true")
+            return []
         if symbol is None:
-            symbols = [s for s in sorted(self.securities.keys(), key=lambda s: s.value)]
+            symbols = sorted(self.securities.keys(), key=lambda s: s.value)
+        elif isinstance(symbol, list | tuple | set):
+            symbols = list(symbol)
         else:
-            if symbol not in self.securities:
-                return []
-            symbols = [self._security_of(symbol).symbol]
+            symbols = [symbol]
+        tag = "Liquidated" if tag is None else tag
         tickets = []
         for sym in symbols:
-            security = self.securities[sym]
-            for order in self.transactions.get_open_orders(sym):
-                if order.type not in (OrderType.MARKET, OrderType.MARKET_ON_OPEN):
-                    self.transactions.cancel_order(order.id)
-            qty = -(security.holdings.quantity + self._open_market_quantity(sym))
-            if qty != 0:
-                tickets.append(self.market_order(security, qty, tag=tag))
+            if sym not in self.securities:
+                if not self._liquidate_warning_sent:
+                    self._liquidate_warning_sent = True
+                    self.debug(f"Warning: liquidate ignored symbol '{sym}' because it has not been added to the "
+                               f"algorithm. Add the security before liquidating it.")
+                continue
+            security = self._security_of(sym)
+            orders = self.transactions.get_open_orders(security.symbol)
+            quantity = security.holdings.quantity
+            if len(orders) == 1 and quantity != 0 and orders[0].quantity == -quantity \
+                    and orders[0].type == OrderType.MARKET:
+                continue
+            pending = 0.0
+            for order in orders:
+                if order.type == OrderType.MARKET:
+                    pending += order.quantity - order.quantity_filled
+                else:
+                    self.transactions.cancel_order(order.id, tag)
+            if quantity != 0:
+                tickets.append(self.market_order(security, -quantity - pending, tag=tag))
         return tickets
 
     # -- history --------------------------------------------------------------------------------------
@@ -547,14 +583,11 @@ class QCAlgorithm:
         start = pd.Timestamp(start).to_pydatetime() if start is not None else None
         end = min(pd.Timestamp(end).to_pydatetime(), now) if not self._research else pd.Timestamp(end).to_pydatetime()
         if count is not None:
-            span = {Resolution.DAILY: timedelta(days=count * 1.6 + 10), Resolution.HOUR: timedelta(days=count / 6 + 5),
-                    Resolution.MINUTE: timedelta(days=count / 380 + 4)}[res]
-            start = end - span
+            local_end = self._clock.local_time(sub.hours.time_zone) if end == now else end
+            start = self.to_algorithm_time(bar_count_start(sub.hours, local_end, res, count, sub.extended_hours),
+                                           sub.hours.time_zone)
         stream = load_stream(sub, self._data_folder, start, end)
-        if count is not None:
-            sl = slice(max(len(stream) - count, 0), len(stream))
-        else:
-            sl = slice(0, len(stream))
+        sl = slice(0, len(stream))
         times = pd.to_datetime(stream.end_ns[sl])
         if sub.kind == "custom":
             frame = pd.DataFrame({"value": stream.values[sl, 0]}, index=times)
@@ -563,9 +596,30 @@ class QCAlgorithm:
                                  columns=["open", "high", "low", "close", "volume"])
             if stream.close_only:
                 frame["volume"] = np.nan  # unknown, never zero: the ticker was imported from a close-only file
+            if res == Resolution.MINUTE and sub.kind == "equity":
+                frame = self._with_quotes(frame, sub, start, end)
         frame.index = pd.MultiIndex.from_arrays([[security.symbol] * len(frame), frame.index],
                                                 names=["symbol", "time"])
         return frame
+
+    def _with_quotes(self, trades: pd.DataFrame, sub: Subscription, start: datetime | None, end: datetime
+                     ) -> pd.DataFrame:
+        """Minute equity history carries the quote bars too (LEAN's PandasData flattens QuoteBar.Ask/Bid and
+        their last sizes): columns askclose ... asksize, bidclose ... bidsize, close, high, low, open, volume,
+        one row per bar end time; a side with no quote is NaN."""
+        quote_sub = Subscription(sub.symbol, sub.kind, sub.resolution, sub.hours, sub.fill_forward, sub.extended_hours,
+                                 sub.normalization, data_type="quote")
+        stream = load_stream(quote_sub, self._data_folder, start, end)
+        v = stream.values
+        sides = {}
+        for side, offset in (("bid", 0), ("ask", 5)):
+            present = v[:, offset + 3] > 0 if len(v) else np.array([], dtype=bool)
+            for i, name in enumerate(("open", "high", "low", "close", "size")):
+                sides[side + name] = np.where(present, v[:, offset + i], np.nan) if len(v) else v[:, 0]
+        quotes = pd.DataFrame(sides, index=pd.to_datetime(stream.end_ns))
+        frame = quotes.join(trades, how="outer") if len(quotes) else trades.reindex(
+            columns=[*sides, *trades.columns])
+        return frame[sorted(frame.columns)]
 
     _research = False
 
@@ -657,6 +711,79 @@ class QCAlgorithm:
         err = missing_member("QCAlgorithm", name)
         err.args = (err.args[0] + hint,)
         raise err
+
+
+def bar_count_start(hours: Any, end: datetime, resolution: Resolution, count: int, extended: bool) -> datetime:
+    """Where a history request for ``count`` bars ending at ``end`` starts, in exchange time: step back one bar
+    at a time and count only steps with the exchange open (Common/Time.cs ``GetStartTimeForTradeBars``, daily
+    precise end times on). A day missing from the data is still counted, so the window is the same on every
+    day and a gap gives one bar fewer, as in LEAN. The request returns the bars that end in (start, end].
+
+    Step k covers [current - k x bar, current - (k-1) x bar); an open segment [a, b) meets the steps with
+    (current - b) / bar < k < (current - a) / bar + 1, so the open steps are the union of those ranges."""
+    step = Resolution(resolution).span
+    extended = extended and resolution < Resolution.HOUR  # hour and daily data have no extended hours
+    if resolution == Resolution.DAILY:
+        session = hours.session(end.date())
+        current = end if session is not None and session[1] <= end else datetime.combine(end.date(), time())
+    else:
+        midnight = datetime.combine(end.date(), time())
+        current = midnight + (end - midnight) // step * step
+    return _count_back(hours, current, step, count, extended) if count > 0 else current
+
+
+@lru_cache(maxsize=1024)
+def _count_back(hours: Any, current: datetime, step: timedelta, count: int, extended: bool) -> datetime:
+    """The start of ``count`` open steps back from ``current`` (cached: every symbol of an exchange asks the same
+    question at the same time)."""
+    step_ns, current_ns = step // timedelta(microseconds=1) * 1000, pd.Timestamp(current).value
+    lookback = max(int(count * step.total_seconds() / 86400 * 3) + 10, 10)
+    while True:
+        first = current.date() - timedelta(days=lookback)
+        if extended:
+            segments = [seg for day in hours.trading_days(first, current.date()) for seg in hours.segments(day, True)]
+            opens = np.array([pd.Timestamp(a).value for a, _ in segments], dtype=np.int64)
+            closes = np.array([pd.Timestamp(b).value for _, b in segments], dtype=np.int64)
+        else:
+            table = hours.session_table(first, current.date())
+            opens, closes = table["open"].to_numpy().astype(np.int64), table["close"].to_numpy().astype(np.int64)
+        low = np.maximum((current_ns - closes) // step_ns + 1, 1)
+        high = -((opens - current_ns - step_ns) // step_ns) - 1
+        keep = high >= low
+        low, high = low[keep], high[keep]
+        lengths = high - low + 1
+        steps = np.unique(np.repeat(low - np.cumsum(lengths) + lengths, lengths) + np.arange(lengths.sum()))
+        if len(steps) >= count or lookback > 366 * 100:
+            return current - int(steps[min(count, len(steps)) - 1]) * step if len(steps) else current
+        lookback *= 2
+
+
+_INT = re.compile(r"[+-]?[0-9]+")
+_NUMBER = re.compile(r"[+-]?(?:[0-9][0-9,]*\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+_SPECIAL = {"nan": math.nan, "infinity": math.inf, "+infinity": math.inf, "-infinity": -math.inf,
+            "∞": math.inf, "-∞": -math.inf}
+
+
+def parse_parameter(text: str, kind: type) -> Any:
+    """A parameter string as C# parses it into ``kind`` (int, float or Decimal), or None when it does not parse.
+    int: ``int.TryParse`` (NumberStyles.Integer: surrounding white space, a leading sign, 32-bit range).
+    float/Decimal: ``TryParse(NumberStyles.Any, InvariantCulture)``: also thousands separators, a decimal point,
+    an exponent, parentheses for a negative value, and (float only) NaN and Infinity."""
+    text = text.strip(" \t\n\v\f\r")
+    if issubclass(kind, int):
+        if not _INT.fullmatch(text):
+            return None
+        number = int(text)
+        return kind(number) if -2**31 <= number < 2**31 else None
+    negative = text.startswith("(") and text.endswith(")")
+    body = text[1:-1].strip() if negative else text
+    if kind is float and body.lower() in _SPECIAL:
+        value = _SPECIAL[body.lower()]
+    elif _NUMBER.fullmatch(body) and not body.lstrip("+-").startswith(","):
+        value = kind(body.replace(",", ""))
+    else:
+        return None
+    return -value if negative else value
 
 
 def _row_bar(symbol: Symbol, end: datetime, row: pd.Series, resolution: Resolution):

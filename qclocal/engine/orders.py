@@ -43,6 +43,18 @@ class Order:
     def value(self) -> float:
         return self.quantity * self.price
 
+    def get_value(self, security: Security) -> float:
+        """LEAN's ``Order.GetValue``: market, MOO and MOC orders at the security's price; a limit or stop-limit
+        order at the worse of its limit and the price, a stop-market order at the worse of its stop and the
+        price, for the side (Common/Orders/LimitOrder.cs ``CalculateOrderValue``, StopMarketOrder.cs,
+        StopLimitOrder.cs ``GetValueImpl``)."""
+        price = security.price
+        bound = {OrderType.LIMIT: self.limit_price, OrderType.STOP_LIMIT: self.limit_price,
+                 OrderType.STOP_MARKET: self.stop_price}.get(self.type)
+        if bound is not None:
+            price = max(bound, price) if self.quantity < 0 else min(bound, price)
+        return self.quantity * price
+
     def to_json(self) -> dict[str, Any]:
         return {"id": self.id, "symbol": self.symbol.value, "quantity": self.quantity, "type": self.type.name,
                 "status": self.status.name, "time": self.time.isoformat(), "price": self.price,
@@ -51,22 +63,11 @@ class Order:
                 "fee": self.fee}
 
 
-class SubmitOrderRequest:
-    """What the algorithm asked for (``Common/Orders/SubmitOrderRequest.cs``), as ``ticket.submit_request``."""
-
-    def __init__(self, order: Order, asynchronous: bool):
-        self.order_type, self.symbol, self.quantity = order.type, order.symbol, order.quantity
-        self.limit_price, self.stop_price, self.tag, self.time = order.limit_price, order.stop_price, order.tag, \
-            order.time
-        self.order_id = order.id
-        self.asynchronous = bool(asynchronous)
-
-
 class OrderTicket:
     def __init__(self, order: Order, transactions: Transactions, request: SubmitOrderRequest | None = None):
         self._order = order
         self._transactions = transactions
-        self.submit_request = request or SubmitOrderRequest(order, False)
+        self.submit_request = request or SubmitOrderRequest.from_order(order)
 
     order_id = property(lambda self: self._order.id)
     symbol = property(lambda self: self._order.symbol)
@@ -149,16 +150,16 @@ class FeeModel:
 
 
 class InteractiveBrokersFeeModel(FeeModel):
-    """US equities: 0.005 USD a share, at least 1 USD, at most 0.5% of the trade value."""
+    """US equities: 0.005 USD a share, at least 1 USD, at most 0.5% of the order value, which is
+    ``Order.GetValue`` (Common/Orders/Fees/InteractiveBrokersFeeModel.cs): a limit price caps it, for example."""
 
     def get_order_fee(self, parameters: OrderFeeParameters) -> OrderFee:
-        qty = abs(parameters.order.quantity)
-        fee = 0.005 * qty
+        order = parameters.order
+        fee = 0.005 * abs(order.quantity)
         if fee < 1.0:
             fee = 1.0
         else:
-            cap = 0.005 * qty * parameters.security.price
-            fee = min(fee, cap)
+            fee = min(fee, 0.005 * abs(order.get_value(parameters.security)))
         return OrderFee(CashAmount(fee))
 
 
@@ -204,3 +205,41 @@ class VolumeShareSlippageModel:
             return 0.0
         share = min(abs(order.quantity) / bar.volume, self.volume_limit)
         return asset.price * self.price_impact * share * share
+
+
+class SubmitOrderRequest:
+    """An order to submit, as LEAN's margin-call model hands it to ``on_margin_call`` (Common/Orders/
+    SubmitOrderRequest.cs). Algorithms may build new ones there:
+    ``SubmitOrderRequest(order_type, security_type, symbol, quantity, stop_price, limit_price, time, tag)``."""
+
+    def __init__(self, order_type: OrderType, security_type: Any, symbol: Symbol, quantity: float,
+                 stop_price: float, limit_price: float, time: datetime, tag: str = "",
+                 properties: Any = None, group_order_manager: Any = None):
+        if not isinstance(time, datetime):
+            raise NotImplementedError("SubmitOrderRequest(..., trigger_price, ...) is not implemented in qclocal "
+                                      "(it exists in LEAN); pass (order_type, security_type, symbol, quantity, "
+                                      "stop_price, limit_price, time, tag)")
+        if properties is not None or group_order_manager is not None:
+            raise NotImplementedError("SubmitOrderRequest order properties and group orders are not implemented in "
+                                      "qclocal (they exist in LEAN)")
+        self.order_type = OrderType(order_type)
+        self.security_type = security_type
+        self.symbol = symbol
+        self.quantity = float(quantity)
+        self.stop_price = float(stop_price)
+        self.limit_price = float(limit_price)
+        self.time = time
+        self.tag = tag
+        self.order_id = 0
+        self.asynchronous = False  # a backtest processes every request synchronously either way
+
+    @classmethod
+    def from_order(cls, order: Order, asynchronous: bool = False) -> SubmitOrderRequest:
+        """The request behind an order the algorithm placed, as ``ticket.submit_request``."""
+        request = cls(order.type, order.symbol.security_type, order.symbol, order.quantity, order.stop_price,
+                      order.limit_price, order.time, order.tag)
+        request.order_id, request.asynchronous = order.id, bool(asynchronous)
+        return request
+
+    def __repr__(self) -> str:
+        return f"SubmitOrderRequest({self.order_type.name} {self.quantity} {self.symbol} tag={self.tag!r})"

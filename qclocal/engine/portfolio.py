@@ -8,6 +8,7 @@ from typing import Any
 
 from qclocal.engine.data_types import DataDictionary
 from qclocal.engine.enums import DataNormalizationMode
+from qclocal.engine.margin import DefaultMarginCallModel, check_margin_call_model
 from qclocal.engine.securities import Security, SecurityHolding, SecurityManager
 
 
@@ -42,6 +43,27 @@ class Portfolio(DataDictionary):
         self.total_sale_volume = 0.0     # absolute traded value, buys and sells (LEAN's TotalSaleVolume)
         self.trade_records: list[tuple[datetime, float]] = []   # (time, pnl - 2 x closing fee)
         self.cash_book = {"USD": Cash(self)}
+        self.transactions: Any = None    # the algorithm's Transactions (LEAN's Portfolio.Transactions)
+        self._margin_call_model: Any = DefaultMarginCallModel(self)
+
+    @property
+    def securities(self) -> SecurityManager:
+        return self._securities
+
+    @property
+    def margin_call_model(self) -> Any:
+        return self._margin_call_model
+
+    @margin_call_model.setter
+    def margin_call_model(self, model: Any) -> None:
+        self._margin_call_model = check_margin_call_model(model)
+
+    def set_margin_call_model(self, model: Any) -> None:
+        self.margin_call_model = model
+
+    def held_securities(self) -> list[Security]:
+        """Securities with a position, in the order they were added (LEAN's position groups)."""
+        return [s for s in self._securities.values() if s.holdings.quantity != 0]
 
     def __getitem__(self, key: Any) -> SecurityHolding:
         return self._securities[key].holdings

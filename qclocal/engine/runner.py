@@ -36,6 +36,7 @@ from qclocal.engine.data_types import (
 )
 from qclocal.engine.enums import DataNormalizationMode, Resolution, SecurityType
 from qclocal.engine.feed import EventStream, Stream, Subscription, load_stream
+from qclocal.engine.margin import MarginCallScan
 from qclocal.engine.portfolio_target import CoarseFundamental, SecurityChanges
 from qclocal.engine.results import BacktestResult, Sampler, build_statistics, chart
 from qclocal.engine.scheduling import ScheduledEvent
@@ -117,6 +118,7 @@ class Engine:
         self._unsubscribed: set[Symbol] = set()  # left the universe: their data no longer reaches the algorithm
         self._next_model_scan = datetime.min
         self._started = False   # streams added from now on are added during a time step
+        self._margin_calls = MarginCallScan()
 
     # -- setup ----------------------------------------------------------------------------------------
     def _feed_start(self) -> datetime:
@@ -349,8 +351,9 @@ class Engine:
         # 3. fills for orders placed earlier, then the delistings (BacktestingTransactionHandler)
         algo.transactions.process()
         self._process_delistings(events.delistings)
-        # 4. events due now
+        # 4. events due now, then margin calls
         self._fire_events(t, inclusive=True)
+        self._margin_calls(algo)
         # 5. universe selection, then dividends and splits reach cash and holdings
         changes = self._select_universe(t)
         if events.removed:  # their subscriptions end: no more data (fill-forward included) reaches the algorithm

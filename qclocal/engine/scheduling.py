@@ -39,6 +39,10 @@ def _each_day(start: date, end: date) -> Iterator[date]:
         d += timedelta(days=1)
 
 
+def _only(day: date) -> Callable[[date, date], Iterator[date]]:
+    return lambda s, e: iter([day])
+
+
 class DateRules:
     def __init__(self, algorithm: Any):
         self._algo = algorithm
@@ -53,11 +57,15 @@ class DateRules:
         hours = self._hours(symbol)
         return DateRule(f"EveryDay: {symbol}", lambda s, e: (d for d in _each_day(s, e) if hours.is_trading_day(d)))
 
+    @property
     def today(self) -> DateRule:
-        return self.on(self._algo.start_date.date())
+        """The algorithm's current date when the rule is made (Common/Scheduling/DateRules.cs ``Today``: a
+        property read from the securities' clock, so in ``initialize`` it is the start date)."""
+        return DateRule("TodayOnly", _only(self._algo.time.date()))
 
+    @property
     def tomorrow(self) -> DateRule:
-        return self.on(self._algo.start_date.date() + timedelta(days=1))
+        return DateRule("TomorrowOnly", _only(self._algo.time.date() + timedelta(days=1)))
 
     def on(self, *dates: Any) -> DateRule:
         wanted = sorted({d.date() if isinstance(d, datetime) else (d if isinstance(d, date) else date(*d))

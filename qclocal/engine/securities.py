@@ -161,8 +161,10 @@ class Security:
 
     # -- settings -------------------------------------------------------------------------------------
     def set_leverage(self, leverage: float) -> None:
-        if leverage <= 0:
-            raise ValueError(f"set_leverage({leverage}) for {self.symbol}: leverage must be positive")
+        """``BuyingPowerModel.SetLeverage``: margin requirement 1/leverage; leverage below 1 is an error."""
+        if leverage < 1:
+            raise ValueError(f"set_leverage({leverage}) for {self.symbol}: Leverage must be greater than or equal "
+                             f"to 1.")
         self.leverage = float(leverage)
 
     def set_fee_model(self, model: Any) -> None:

@@ -7,6 +7,7 @@ the trade records (a value for each fill that reduced or closed a position).
 
 from __future__ import annotations
 
+import decimal
 import hashlib
 import json
 import math
@@ -52,10 +53,6 @@ def _pct(x: float, digits: int = 3) -> str:
     return "0%" if x == 0 else f"{_round(x * 100, digits):.{digits}f}%"
 
 
-def _pct_strip(x: float, digits: int = 2) -> str:
-    return f"{_num(x * 100, digits)}%"
-
-
 def _safe(x: float) -> float:
     return 0.0 if (x is None or math.isnan(x) or math.isinf(x)) else float(x)
 
@@ -84,22 +81,20 @@ def drawdown_recovery_days(points: Sequence[tuple[datetime, float]]) -> int:
 def compute(inp: StatisticsInput) -> dict[str, str]:
     equity_values = np.array([v for _, v in inp.equity], dtype=float)
     end_equity = float(equity_values[-1]) if len(equity_values) else inp.start_equity
-    perf = np.array(inp.performance[2:], dtype=float) / 100.0
-    bench_values = np.array(inp.benchmark, dtype=float)
-    bench = np.zeros(max(len(bench_values) - 1, 0))
-    if len(bench_values) > 1:
-        prev = bench_values[:-1]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            bench = np.where(prev == 0, 0.0, bench_values[1:] / prev - 1.0)
-    bench = bench[1:]
+    # StatisticsBuilder.PreprocessPerformanceValues / CreateBenchmarkDifferences: decimal arithmetic on the
+    # sampled (decimal) chart values, then converted to double
+    perf = np.array([float(Decimal(repr(v)) / 100) for v in inp.performance[2:]], dtype=float)
+    bench_values = [Decimal(repr(float(v))) for v in inp.benchmark]
+    with decimal.localcontext(_DECIMAL):
+        bench = np.array([float((b - a) / a) if a != 0 else 0.0
+                          for a, b in zip(bench_values[:-1], bench_values[1:], strict=True)][1:], dtype=float)
     turnover = float(np.mean(inp.turnover)) if inp.turnover else 0.0
 
     out = dict.fromkeys(STATISTIC_NAMES, "")
-    trade = _trade_statistics(inp.trade_records, inp.start_equity)
-    out.update(trade)
+    out.update(_trade_statistics([], inp.start_equity))
     out["Total Orders"] = str(inp.total_orders)
-    out["Start Equity"] = _num(inp.start_equity, 2)
-    out["End Equity"] = _num(end_equity, 2)
+    out["Start Equity"] = equity_text(inp.start_equity)
+    out["End Equity"] = equity_text(end_equity)
     out["Total Fees"] = f"${_money(inp.total_fees)}"
     out["Portfolio Turnover"] = "0%" if turnover == 0 else f"{_round(turnover * 100, 2):.2f}%"
     out["Estimated Strategy Capacity"] = "not computed by qclocal"
@@ -116,42 +111,147 @@ def compute(inp: StatisticsInput) -> dict[str, str]:
     if inp.start_equity == 0 or len(perf) < 2 or len(bench) < 2:
         return out
 
+    out.update(_trade_statistics(inp.trade_records, inp.start_equity))
     rf = float(np.mean([inp.risk_free(t) for t, _ in inp.equity])) if inp.equity else 0.0
     net = end_equity / inp.start_equity - 1
     years = (inp.equity[-1][0] - inp.equity[0][0]).total_seconds() / 86400 / 365
     car = _safe((end_equity / inp.start_equity) ** (1 / years) - 1) if years > 0 else 0.0
-    mean = float(np.mean(perf))
-    annual_perf = (mean + 1) ** TRADING_DAYS - 1
-    bench_annual = (float(np.mean(bench)) + 1) ** TRADING_DAYS - 1
-    var = float(np.var(perf, ddof=1))
-    std = math.sqrt(var * TRADING_DAYS)
-    sharpe = _safe((annual_perf - rf) / std) if std else 0.0
-    neg = perf[perf < 0]
-    down = math.sqrt(TRADING_DAYS * float(np.var(neg, ddof=1))) if len(neg) >= 2 else 0.0
-    sortino = _safe((annual_perf - rf) / down) if down else 0.0
-    bvar = float(np.var(bench, ddof=1))
-    beta = _safe(float(np.cov(perf, bench, ddof=1)[0, 1]) / bvar) if bvar and not math.isnan(bvar) else 0.0
-    alpha = annual_perf - (rf + beta * (bench_annual - rf)) if beta else 0.0
-    tracking = math.sqrt(TRADING_DAYS * float(np.var(perf - bench, ddof=1)))
-    info = _safe((annual_perf - bench_annual) / tracking) if tracking else 0.0
-    treynor = _safe((annual_perf - rf) / beta) if beta else 0.0
     dd = drawdown(equity_values)
 
     out["Net Profit"] = _pct(net)
     out["Compounding Annual Return"] = _pct(car)
     out["Drawdown"] = _pct(_round(dd, 3))
-    out["Sharpe Ratio"] = _num(sharpe)
-    out["Sortino Ratio"] = _num(sortino)
     out["Probabilistic Sharpe Ratio"] = _pct(probabilistic_sharpe(perf, rf))
-    out["Alpha"] = _num(alpha)
-    out["Beta"] = _num(beta)
-    out["Annual Standard Deviation"] = _num(std)
-    out["Annual Variance"] = _num(var * TRADING_DAYS)
-    out["Information Ratio"] = _num(info)
-    out["Tracking Error"] = _num(tracking)
-    out["Treynor Ratio"] = _num(treynor)
+    out.update({name: net_double_text(value) for name, value in ratios(perf, bench, rf).items()})
     out["Drawdown Recovery"] = str(drawdown_recovery_days(inp.equity))
     return out
+
+
+# -- LEAN's decimal and double arithmetic for the ratio statistics ------------------------------------------
+# Common/Statistics/PortfolioStatistics.cs computes these as C# decimals from doubles, and
+# Common/Statistics/StatisticsBuilder.cs prints ``Math.Round((double)value, 3).ToStringInvariant()``. Three
+# C# rules matter for large or tiny values: ``(decimal)double`` keeps 15 significant digits and saturates at
+# decimal's range (Extensions.SafeDecimalCast); decimal arithmetic carries 28 digits; .NET prints a double as
+# its shortest round-trip digits, in scientific notation only when the decimal exponent passes
+# max(digits, 17) or is below -4, and keeps the sign of -0.
+_DECIMAL = decimal.Context(prec=28)
+_DECIMAL_MAX = Decimal("79228162514264337593543950335")
+
+
+def to_decimal(x: float) -> Decimal:
+    """C#'s ``(decimal)double`` as ``SafeDecimalCast`` does it: 15 significant digits, clamped to the range."""
+    if math.isnan(x) or math.isinf(x):
+        raise ValueError(f"cannot cast the non-finite value {x} to decimal")
+    value = Decimal(f"{x:.15g}")
+    return max(-_DECIMAL_MAX, min(_DECIMAL_MAX, value))
+
+
+def _safe_division(a: Decimal, b: Decimal) -> Decimal:
+    """``Extensions.SafeDivision``: 0 for a zero divisor or a result outside decimal's range."""
+    if b == 0:
+        return Decimal(0)
+    result = _DECIMAL.divide(a, b)
+    return result if abs(result) <= _DECIMAL_MAX else Decimal(0)
+
+
+def _variance(values: np.ndarray) -> float:
+    """MathNet's ``StreamingStatistics.Variance`` (what ``List<double>.Variance()`` runs): one pass."""
+    if len(values) < 2:
+        return math.nan
+    total, variance = float(values[0]), 0.0
+    for count, x in enumerate(values[1:].tolist(), start=2):
+        total += x
+        diff = count * x - total
+        variance += diff * diff / (count * (count - 1))
+    return variance / (len(values) - 1)
+
+
+def _covariance(a: np.ndarray, b: np.ndarray) -> float:
+    """MathNet's ``StreamingStatistics.Covariance``: running means and co-moment."""
+    mean_a = mean_b = comoment = 0.0
+    for n, (x, y) in enumerate(zip(a.tolist(), b.tolist(), strict=True), start=1):
+        previous_b = mean_b
+        mean_a += (x - mean_a) / n
+        mean_b += (y - mean_b) / n
+        comoment += (x - mean_a) * (y - previous_b)
+    return comoment / (len(a) - 1) if len(a) > 1 else math.nan
+
+
+def _mean(values: np.ndarray) -> float:
+    """LINQ ``Average``: a sequential sum divided by the count."""
+    total = 0.0
+    for x in values.tolist():
+        total += x
+    return total / len(values)
+
+
+def _annual_variance(values: np.ndarray) -> float:
+    variance = _variance(values)
+    return 0.0 if math.isnan(variance) or variance == 0 else variance * TRADING_DAYS
+
+
+def ratios(perf: np.ndarray, bench: np.ndarray, rf: float) -> dict[str, Decimal]:
+    """Sharpe, Sortino, Alpha, Beta, Annual Standard Deviation and Variance, Information and Treynor Ratios and
+    Tracking Error, step by step as PortfolioStatistics does them (decimal where LEAN uses decimal)."""
+    annual_variance = to_decimal(_annual_variance(perf))
+    std = to_decimal(math.sqrt(float(annual_variance)))
+    annual = to_decimal((_mean(perf) + 1) ** TRADING_DAYS - 1)
+    bench_annual = to_decimal((_mean(bench) + 1) ** TRADING_DAYS - 1)
+    risk_free = Decimal(repr(rf))
+
+    def sharpe(deviation: Decimal) -> Decimal:   # Statistics.SharpeRatio(decimal, decimal, decimal)
+        if deviation == 0:
+            return Decimal(0)
+        return to_decimal((float(annual) - float(risk_free)) / float(deviation))
+
+    downside = to_decimal(math.sqrt(_annual_variance(perf[perf < 0])))
+    bench_variance = _variance(bench)
+    beta = Decimal(0) if math.isnan(bench_variance) or bench_variance == 0 else \
+        to_decimal(_covariance(perf, bench) / bench_variance)
+    alpha = Decimal(0) if beta == 0 else \
+        _DECIMAL.subtract(annual, _DECIMAL.add(risk_free, _DECIMAL.multiply(beta, bench_annual - risk_free)))
+    tracking = to_decimal(math.sqrt(_annual_variance(perf - bench))) if len(perf) == len(bench) else Decimal(0)
+    information = Decimal(0) if tracking == 0 else \
+        _safe_division(to_decimal(float(annual) - float(bench_annual)), tracking)
+    treynor = Decimal(0) if beta == 0 else _safe_division(to_decimal(float(annual) - float(risk_free)), beta)
+    return {"Sharpe Ratio": sharpe(std), "Sortino Ratio": sharpe(downside), "Alpha": alpha, "Beta": beta,
+            "Annual Standard Deviation": std, "Annual Variance": annual_variance,
+            "Information Ratio": information, "Tracking Error": tracking, "Treynor Ratio": treynor}
+
+
+def equity_text(value: float) -> str:
+    """``Math.Round(equity, 2)`` of LEAN's decimal equity: a decimal keeps its scale, so whole cash (100000, no
+    trades) prints without decimals, while equity that went through prices carries at least 4 decimals
+    (SmartRounding) and prints with 2, trailing zero included ("100569.90")."""
+    rounded = Decimal(repr(round(value, 4)))
+    if rounded == rounded.to_integral_value():
+        return str(int(rounded))
+    return net_decimal_round(rounded.quantize(Decimal("0.0001")), 2)
+
+
+def net_round(x: float, digits: int = 3) -> float:
+    """.NET's ``Math.Round(double, digits)``: scale, round half to even, unscale; values of 1e16 and more are
+    returned as they are; the sign of zero is kept."""
+    if abs(x) >= 1e16:
+        return x
+    power = 10.0 ** digits
+    return math.copysign(float(round(x * power)), x) / power
+
+
+def net_double_text(value: Decimal | float) -> str:
+    """``Math.Round((double)value, 3).ToStringInvariant()`` as .NET (Core 3.0 and later) prints it."""
+    x = net_round(float(value))
+    if x == 0:
+        return "-0" if math.copysign(1.0, x) < 0 else "0"
+    sign, digits, exponent = Decimal(repr(x)).normalize().as_tuple()
+    text = "".join(map(str, digits))
+    scale = len(text) + int(exponent)   # the decimal exponent: value = 0.<digits> x 10^scale
+    if scale > max(len(text), 17) or scale < -4:
+        mantissa = text[0] + ("." + text[1:] if len(text) > 1 else "")
+        body = f"{mantissa}E{'+' if scale - 1 >= 0 else '-'}{abs(scale - 1):02d}"
+    else:
+        body = format(Decimal(repr(abs(x))).normalize(), "f")
+    return ("-" if sign else "") + body
 
 
 def probabilistic_sharpe(perf: np.ndarray, rf: float) -> float:
@@ -171,26 +271,43 @@ def probabilistic_sharpe(perf: np.ndarray, rf: float) -> float:
     return float(sps.norm.cdf((sr - benchmark_sr) / sigma))
 
 
+def net_decimal_round(value: Decimal, digits: int) -> str:
+    """``Math.Round(decimal, digits).ToStringInvariant()``: half to even; a decimal keeps its scale when it is
+    already at most ``digits``, so an exact 0 prints "0" and a rounded 0.0004 prints "0.00"."""
+    if -value.as_tuple().exponent > digits:  # type: ignore[operator]
+        value = value.quantize(Decimal(1).scaleb(-digits), rounding=decimal.ROUND_HALF_EVEN)
+    return format(value, "f")
+
+
 def _trade_statistics(records: list[float], start_equity: float) -> dict[str, str]:
-    if not records:
-        return {"Average Win": "0%", "Average Loss": "0%", "Expectancy": "0", "Loss Rate": "0%",
-                "Win Rate": "0%", "Profit-Loss Ratio": "0"}
-    capital = start_equity
-    wins, losses = [], []
-    for value in records:
-        rel = value / capital if capital else 0.0
-        (wins if value > 0 else losses).append(rel)
-        capital += value
-    n = len(records)
-    avg_win = float(np.mean(wins)) if wins else 0.0
-    avg_loss = float(np.mean(losses)) if losses else 0.0
-    win_rate, loss_rate = len(wins) / n, len(losses) / n
-    plr = avg_win / abs(avg_loss) if avg_loss else 0.0
-    return {
-        "Average Win": _pct_strip(avg_win), "Average Loss": _pct_strip(avg_loss),
-        "Expectancy": _num(win_rate * plr - loss_rate), "Loss Rate": f"{round(loss_rate * 100)}%",
-        "Win Rate": f"{round(win_rate * 100)}%", "Profit-Loss Ratio": _num(plr, 2),
-    }
+    """PortfolioStatistics' trade figures, in decimal as LEAN computes them: each trade's profit relative to the
+    capital before it; rates from the counts; Expectancy = WinRate x ProfitLossRatio - LossRate."""
+    with decimal.localcontext(_DECIMAL):
+        capital = Decimal(repr(start_equity))
+        total_profit = total_loss = Decimal(0)
+        wins = losses = 0
+        for record in records:
+            value = Decimal(repr(round(record, 10)))
+            if value > 0:
+                total_profit += value / capital
+                wins += 1
+            else:
+                total_loss += value / capital
+                losses += 1
+            capital += value
+        average_win = total_profit / wins if wins else Decimal(0)
+        average_loss = total_loss / losses if losses else Decimal(0)
+        ratio = average_win / abs(average_loss) if average_loss else Decimal(0)
+        trades = wins + losses
+        win_rate = Decimal(wins) / trades if trades else Decimal(0)
+        loss_rate = Decimal(losses) / trades if trades else Decimal(0)
+        expectancy = win_rate * ratio - loss_rate
+        return {"Average Win": net_decimal_round(average_win * 100, 2) + "%",
+                "Average Loss": net_decimal_round(average_loss * 100, 2) + "%",
+                "Expectancy": net_decimal_round(expectancy, 3),
+                "Loss Rate": net_decimal_round(loss_rate * 100, 0) + "%",
+                "Win Rate": net_decimal_round(win_rate * 100, 0) + "%",
+                "Profit-Loss Ratio": net_decimal_round(ratio, 2)}
 
 
 STATISTIC_NAMES = [

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from qclocal.engine.enums import OrderStatus, OrderType
+from qclocal.engine.enums import OrderStatus, OrderType, Resolution
 from qclocal.engine.orders import (
     CashAmount,
     Order,
@@ -54,6 +54,11 @@ class Transactions:
         self.events: list[OrderEvent] = []
         self._open: dict[int, Order] = {}   # open orders only, so scans cost O(open), not O(all orders)
         self._next_id = 1
+
+    @property
+    def current_time(self) -> datetime:
+        """The algorithm time that stamps new orders."""
+        return self._now()
 
     # -- queries --------------------------------------------------------------------------------------
     @property
@@ -114,7 +119,7 @@ class Transactions:
         order = Order(self._next_id, security.symbol, float(quantity), order_type, now, tag or "",
                       float(limit_price), float(stop_price))
         reason = self._pre_order_check(security, order)
-        ticket = OrderTicket(order, self, SubmitOrderRequest(order, asynchronous))
+        ticket = OrderTicket(order, self, SubmitOrderRequest.from_order(order, asynchronous))
         if reason:
             order.status = OrderStatus.INVALID
             order.tag = f"{order.tag} {reason}".strip()
@@ -124,10 +129,27 @@ class Transactions:
         self._next_id += 1
         self.orders[order.id] = order
         self.tickets[order.id] = ticket
+        if not self._sufficient_buying_power(security, order):
+            return ticket  # invalid at submission: counted in Total Orders (BrokerageTransactionHandler.AddOrder)
         self._open[order.id] = order
         order.status = OrderStatus.SUBMITTED
         self._event(order, OrderStatus.SUBMITTED)
         return ticket
+
+    def _sufficient_buying_power(self, security: Security, order: Order) -> bool:
+        """LEAN checks buying power when an order is submitted and again at each fill attempt, both with the
+        security's current price and the order's fee (BrokerageTransactionHandler.HandleSubmitOrderRequest,
+        BacktestingBrokerage.Scan, BuyingPowerModel.HasSufficientBuyingPowerForOrder); a failure invalidates it."""
+        fee = security.fee_model.get_order_fee(OrderFeeParameters(security, order)).value.amount
+        if self._portfolio.has_buying_power(security, order.quantity, security.price, fee):
+            return True
+        order.status = OrderStatus.INVALID
+        self._open.pop(order.id, None)
+        msg = (f"Insufficient buying power to complete order (Value:{abs(order.quantity * security.price):.2f}), "
+               f"Reason: margin remaining {self._portfolio.margin_remaining:.2f}")
+        order.tag = msg
+        self._event(order, OrderStatus.INVALID, message=msg)
+        return False
 
     def _pre_order_check(self, security: Security, order: Order) -> str:
         if order.quantity == 0:
@@ -168,7 +190,7 @@ class Transactions:
         order = Order(self._next_id, security.symbol, quantity, OrderType.MARKET, now, LIQUIDATE_FROM_DELISTING)
         self._next_id += 1
         self.orders[order.id] = order
-        ticket = self.tickets[order.id] = OrderTicket(order, self, SubmitOrderRequest(order, False))
+        ticket = self.tickets[order.id] = OrderTicket(order, self, SubmitOrderRequest.from_order(order))
         price = security.price
         self._portfolio.apply_fill(security, quantity, price, 0.0, now)
         order.status, order.price, order.quantity_filled, order.last_fill_time = OrderStatus.FILLED, price, quantity, now
@@ -193,15 +215,9 @@ class Transactions:
             price = self._fill_price(security, order)
             if price is None:
                 continue
-            fee = security.fee_model.get_order_fee(OrderFeeParameters(security, order)).value.amount
-            if not self._portfolio.has_buying_power(security, order.quantity, price, fee):
-                order.status = OrderStatus.INVALID
-                del self._open[order.id]
-                msg = (f"Insufficient buying power to complete order (Value:{abs(order.quantity * price):.2f}), "
-                       f"Reason: margin remaining {self._portfolio.margin_remaining:.2f}")
-                order.tag = msg
-                self._event(order, OrderStatus.INVALID, message=msg)
+            if not self._sufficient_buying_power(security, order):
                 continue
+            fee = security.fee_model.get_order_fee(OrderFeeParameters(security, order)).value.amount
             now = self._now()
             self._portfolio.apply_fill(security, order.quantity, price, fee, now)
             order.status = OrderStatus.FILLED
@@ -222,12 +238,10 @@ class Transactions:
         if order.type == OrderType.MARKET:
             if not self._exchange_open(security, extended=False):
                 return None
-            quote = cache.quote_bar
-            if quote is not None and cache.last_quote_end is not None and now - cache.last_quote_end <= STALE_PRICE:
-                side = quote.ask if sign > 0 else quote.bid
-                if side is not None and side.close > 0:
-                    return side.close + sign * slip
-            return security.price + sign * slip
+            price, stale_end = self._best_effort_price(security, order, sign)
+            if stale_end is not None and self._waits_for_fresh_data(security, order, stale_end):
+                return None
+            return price + sign * slip
         if bar is None:
             return None
         if order.type == OrderType.MARKET_ON_OPEN:
@@ -278,6 +292,43 @@ class Transactions:
                     return max(bar.low, order.limit_price)
             return None
         raise NotImplementedError(f"order type {order.type.name} is not implemented in qclocal")
+
+    @staticmethod
+    def _best_effort_price(security: Security, order: Order, sign: int) -> tuple[float, datetime | None]:
+        """The ask (buy) or bid (sell) close of the latest quote bar, else the latest trade close, and the end time
+        of that data when it ended before the order time minus the stale-price span (1 hour) -- LEAN's
+        ``GetBestEffortAskPrice``/``GetBestEffortBidPrice`` (Common/Orders/Fills/EquityFillModel.cs)."""
+        cutoff = order.time - STALE_PRICE
+        cache = security.cache
+        best: float | None = None
+        best_end: datetime | None = None
+        quote = cache.quote_bar
+        side = (quote.ask if sign > 0 else quote.bid) if quote is not None else None
+        if quote is not None and side is not None and side.close > 0:
+            if quote.end_time >= cutoff:
+                return side.close, None
+            best, best_end = side.close, quote.end_time
+        bar = cache.trade_bar
+        if bar is not None and (best_end is None or bar.end_time > best_end):
+            if bar.end_time >= cutoff:
+                return bar.close, None
+            best, best_end = bar.close, bar.end_time
+        if best is None:
+            return security.price, None
+        return best, best_end
+
+    @staticmethod
+    def _waits_for_fresh_data(security: Security, order: Order, data_end: datetime) -> bool:
+        """On a stale price a market order waits for fresh data when every subscription is hour or daily, or
+        when the data is more than one bar of the finest resolution older than the order (``FillModel.
+        ShouldWaitForFreshDataOnStale``, Common/Orders/Fills/FillModel.cs)."""
+        own = [s for s in security.subscriptions if not s.is_internal]
+        if own and all(s.resolution in (Resolution.HOUR, Resolution.DAILY) for s in own):
+            return True
+        if not security.subscriptions:
+            return False
+        finest = min(s.resolution for s in security.subscriptions)
+        return order.time - data_end > finest.span
 
     def _exchange_open(self, security: Security, extended: bool) -> bool:
         """LEAN's IsExchangeOpen: open now, or the last bar overlapped an open market."""

@@ -229,16 +229,20 @@ def test_history_excludes_the_future_and_counts_bars(market, tmp_path):
     assert seen["times"][-1] == seen["now"]  # the bar that just closed is included
 
 
-def test_bad_parameter_type_names_the_parameter(market, tmp_path):
+def test_unparseable_parameter_returns_the_default_with_a_warning(market, tmp_path):
+    """LEAN's ``GetParameter(name, int)`` is ``int.TryParse(value, out v) ? v : default`` (Algorithm/QCAlgorithm.cs):
+    a value that does not parse gives the default, silently. qclocal also logs a warning naming both."""
     class Param(QCAlgorithm):
         def initialize(self):
             self.set_start_date(2020, 1, 2)
             self.set_end_date(2020, 1, 3)
-            self.get_parameter("top-n", 4)
+            self.top = self.get_parameter("top-n", 4)
+            self.text = self.get_parameter("top-n")
 
-    result = _run(Param(), market, tmp_path, **{"top-n": "four"})
-    assert result.status == "RuntimeError"
-    assert "top-n" in result.error and "--parameter" in result.error
+    algo = Param()
+    result = _run(algo, market, tmp_path, **{"top-n": "four"})
+    assert result.status == "Completed" and (algo.top, algo.text) == (4, "four")
+    assert any("'top-n'" in line and "'four'" in line for line in result.logs)
 
 
 def test_unimplemented_member_raises_naming_it(market, tmp_path):

@@ -10,7 +10,7 @@ class MarketOnCloseOrderBufferRegressionAlgorithm(QCAlgorithm):
         self._invalid = None
         self._after_close = None
         MarketOnCloseOrder.submission_time_buffer = timedelta(minutes=10)
-        self.schedule.on(self.date_rules.today(), self.time_rules.at(17, 0), self._after_market_close)
+        self.schedule.on(self.date_rules.today, self.time_rules.at(17, 0), self._after_market_close)
 
     def _after_market_close(self):
         self._after_close = self.market_on_close_order(self._spy, 2)

@@ -19,9 +19,8 @@ from models.mag7_lstm.schedule import month_starts
 from models.mag7_lstm.signals import lstm_score_panel, momentum_panel
 from models.mag7_lstm.training import train
 
-synthetic = pytest.importorskip("qclocal.data.synthetic")
-scenario = pytest.importorskip("qclocal.data.synthetic.mag7")
-features_module = pytest.importorskip("qclocal.data.synthetic.mag7_features")
+import qclocal.data.synthetic as synthetic
+import qclocal.data.synthetic.mag7_features as features_module
 
 UNIVERSE = ("AAPL", "MSFT", "GOOGL", "AMZN", "META", "TSLA", "NVDA", "AMD")
 

@@ -10,6 +10,8 @@ from models.tqqq_leverage.inputs import InputError, align_inputs
 from models.tqqq_leverage.simulate import simulate_returns, simulate_tqqq, write_close_csv
 from models.tqqq_leverage.target import drag, ratio_leverage, rolling_leverage
 
+from qclocal.data import calendars, importer
+
 
 def test_rolling_leverage_is_well_conditioned_where_the_ratio_explodes():
     rng = np.random.default_rng(1)
@@ -81,8 +83,6 @@ def test_simulation_splices_real_tqqq_and_exports_an_importable_csv(planted, tmp
 
 
 def test_the_csv_imports_with_qclocal(tmp_path):
-    importer = pytest.importorskip("qclocal.data.importer")
-    calendars = pytest.importorskip("qclocal.data.calendars")
     index = calendars.session_dates("2005-01-03", "2005-12-30")
     rng = np.random.default_rng(5)
     qqq = pd.Series(40 * np.cumprod(1 + rng.normal(0, 0.01, len(index))), index=index)

@@ -10,7 +10,7 @@ from models.tqqq_leverage.persistence import LeveragePredictor, load_for_predict
 from models.tqqq_leverage.predict import predict_frame, predict_next
 from models.tqqq_leverage.training import train
 
-ObjectStore = pytest.importorskip("qclocal.object_store").ObjectStore
+from qclocal.object_store import ObjectStore
 
 
 def test_round_trip_predicts_the_same(tmp_path, planted, planted_model):

@@ -26,7 +26,7 @@ from models.tqqq_leverage.inputs import align_inputs
 from models.tqqq_leverage.training import train
 from tqqq_planted import FAST
 
-synthetic = pytest.importorskip("qclocal.data.synthetic")
+from qclocal.data import synthetic
 
 
 def _adjusted_close(equity) -> pd.Series:
