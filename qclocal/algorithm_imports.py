@@ -22,7 +22,16 @@ def build() -> types.ModuleType:
     import pandas as pd
 
     from qclocal import indicators
-    from qclocal.engine import custom_data, data_types, enums, orders, portfolio_target, symbols, transactions
+    from qclocal.engine import (
+        custom_data,
+        data_types,
+        enums,
+        lean_api,
+        orders,
+        portfolio_target,
+        symbols,
+        transactions,
+    )
     from qclocal.engine.algorithm import QCAlgorithm
     from qclocal.engine.runner import MarginInterestRateParameters
     from qclocal.engine.securities import Security
@@ -32,7 +41,6 @@ def build() -> types.ModuleType:
         "QCAlgorithm": QCAlgorithm, "Security": Security,
         "np": np, "pd": pd, "math": math, "json": json,
         "datetime": _dt.datetime, "timedelta": _dt.timedelta, "date": _dt.date, "time": _dt.time,
-        "List": typing.List, "Dict": typing.Dict, "Optional": typing.Optional, "Union": typing.Union,  # noqa: UP006
         "Symbol": symbols.Symbol,
         "TradeBar": data_types.TradeBar, "QuoteBar": data_types.QuoteBar, "Slice": data_types.Slice,
         "BaseData": data_types.BaseData, "PythonData": custom_data.PythonData, "Fred": custom_data.Fred,
@@ -47,6 +55,8 @@ def build() -> types.ModuleType:
         "VolumeShareSlippageModel": orders.VolumeShareSlippageModel,
         "NullSlippageModel": orders.NullSlippageModel,
         "OrderFee": orders.OrderFee, "CashAmount": orders.CashAmount,
+        "OrderProperties": orders.OrderProperties, "TimeInForce": orders.TimeInForce,
+        "Exception": Exception, "QCAlgorithmFramework": QCAlgorithm, "QCAlgorithmFrameworkBridge": QCAlgorithm,
         "MarginInterestRateParameters": MarginInterestRateParameters,
     }
     for enum_name in ("Resolution", "SecurityType", "Market", "DataNormalizationMode", "OrderType", "OrderStatus",
@@ -54,14 +64,21 @@ def build() -> types.ModuleType:
         names[enum_name] = getattr(enums, enum_name)
     for name in indicators.__all__:
         names[name] = getattr(indicators, name)
+    for name in typing.__all__:  # LEAN's AlgorithmImports does `from typing import *`
+        names.setdefault(name, getattr(typing, name))
     module.__dict__.update(names)
-    module.__all__ = sorted(names)  # type: ignore[attr-defined]
+    lean_names = lean_api.algorithm_imports_names()
+    # every name LEAN gives resolves; those outside qclocal's subset to a stand-in that raises on use
+    module.__all__ = sorted(set(names) | lean_names)  # type: ignore[attr-defined]
 
     def __getattr__(name: str) -> object:
-        if name.startswith("__"):
-            raise AttributeError(name)
-        raise NotImplementedError(f"AlgorithmImports.{name} is not implemented in qclocal (it exists in LEAN); "
-                                  f"run this algorithm with `lean backtest` or extend qclocal")
+        if name == "plt":
+            import matplotlib.pyplot as plt
+            return plt
+        if name.startswith("__") or (lean_names and name not in lean_names):
+            raise AttributeError(f"module 'AlgorithmImports' has no attribute '{name}'")
+        module.__dict__[name] = lean_api.absent(name)
+        return module.__dict__[name]
     module.__getattr__ = __getattr__  # type: ignore[attr-defined]
     return module
 

@@ -10,7 +10,10 @@ import os
 import tempfile
 from pathlib import Path
 
+from qclocal.engine.lean_api import lean_type
 
+
+@lean_type("QuantConnect.Storage.ObjectStore")
 class ObjectStore:
     def __init__(self, root: str | os.PathLike[str]):
         self.root = Path(root).resolve()

@@ -6,9 +6,11 @@ from datetime import datetime
 from typing import Any
 
 from qclocal.engine.data_types import DataDictionary
+from qclocal.engine.lean_api import lean_type
 from qclocal.engine.securities import Security, SecurityHolding, SecurityManager
 
 
+@lean_type("QuantConnect.Securities.Cash")
 class Cash:
     """The account currency in the cash book (``portfolio.cash_book["USD"]``, ``security.quote_currency``)."""
 
@@ -29,6 +31,7 @@ class Cash:
         self._portfolio.cash = float(amount)
 
 
+@lean_type("QuantConnect.Securities.SecurityPortfolioManager")
 class Portfolio(DataDictionary):
     """``self.portfolio``: holdings keyed by Symbol (or ticker), plus account-level figures."""
 

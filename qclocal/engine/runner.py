@@ -95,7 +95,7 @@ class Engine:
             return start - warm
         if isinstance(warm, int) and warm > 0:
             hours = exchange_hours(self.data_folder, "equity")
-            res = algo._warmup_resolution or min((s.resolution for s in algo._subscriptions), default=Resolution.DAILY)
+            res = algo._warmup_resolution or algo.settings.warmup_resolution or min((s.resolution for s in algo._subscriptions), default=Resolution.DAILY)
             if res == Resolution.DAILY:
                 days, d = 0, start.date()
                 while days < warm:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from qclocal.engine.enums import Market, SecurityType
+from qclocal.engine.lean_api import check_default, lean_type
 
 
+@lean_type("QuantConnect.Symbol")
 class Symbol:
     __slots__ = ("value", "id", "security_type", "market")
 
@@ -17,7 +19,8 @@ class Symbol:
 
     @staticmethod
     def create(ticker: str, security_type: SecurityType = SecurityType.EQUITY, market: str = Market.USA) -> Symbol:
-        return Symbol(ticker, security_type, market)
+        check_default("Symbol.create", "market", market or Market.USA, Market.USA)
+        return Symbol(ticker, security_type, Market.USA)
 
     def _key(self) -> tuple:
         return (self.value, int(self.security_type), self.market)

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from qclocal.engine.enums import OrderStatus, OrderType
+from qclocal.engine.lean_api import lean_type
 from qclocal.engine.orders import CashAmount, Order, OrderEvent, OrderFee, OrderFeeParameters, OrderTicket
 from qclocal.engine.symbols import Symbol
 
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
 STALE_PRICE = timedelta(hours=1)
 
 
+@lean_type("QuantConnect.Orders.MarketOnCloseOrder")
 class MarketOnCloseOrder:
     """Holds LEAN's global MOC submission buffer (``MarketOnCloseOrder.submission_time_buffer``)."""
 
@@ -30,6 +32,7 @@ class MarketOnCloseOrder:
     submission_time_buffer = DEFAULT_SUBMISSION_TIME_BUFFER
 
 
+@lean_type("QuantConnect.Securities.SecurityTransactionManager")
 class Transactions:
     """``self.transactions``: the order book of the algorithm and the backtesting brokerage."""
 
