@@ -82,7 +82,8 @@ def _module_types(module: str) -> dict[str, StubType]:
                     settable.add(item.name)
             elif isinstance(item, ast.AnnAssign) and isinstance(item.target, ast.Name):
                 members.add(item.target.id)
-                settable.add(item.target.id)
+                if not item.target.id.isupper():  # UPPER_CASE fields are LEAN's constants
+                    settable.add(item.target.id)
             elif isinstance(item, ast.Assign):
                 members.update(t.id for t in item.targets if isinstance(t, ast.Name))
         bases = tuple(ast.unparse(b).split("[", 1)[0] for b in node.bases)
@@ -197,7 +198,9 @@ def lean_type(qualname: str) -> Callable[[type], type]:
     """Class decorator: the class stands for LEAN's ``qualname``; missing LEAN members raise, naming themselves.
 
     Setting a writable LEAN property the class lacks raises too, once the outermost ``__init__`` has returned
-    (``_lean_depth`` counts nested constructors, so subclasses may still set up their own state)."""
+    (``_lean_depth`` counts nested constructors, so subclasses may still set up their own state). Classes with
+    ``__slots__`` (bars, data points, Symbol: the hot data path) keep Python's own, faster ``__setattr__``, so
+    setting a member they lack is an ``AttributeError``."""
     def decorate(cls: type) -> type:
         LEAN_TYPES[cls] = qualname
         if isinstance(cls, LeanConstants):  # an enum or constant holder: its members are class attributes

@@ -35,6 +35,7 @@ from qclocal.engine.data_types import (
 )
 from qclocal.engine.enums import Resolution, SecurityType
 from qclocal.engine.feed import Stream, Subscription, load_stream
+from qclocal.engine.lean_api import lean_type
 from qclocal.engine.portfolio_target import CoarseFundamental, SecurityChanges
 from qclocal.engine.results import BacktestResult, Sampler, build_statistics, chart
 from qclocal.engine.scheduling import ScheduledEvent
@@ -451,6 +452,7 @@ class Engine:
         return round(time_in_universe / unit) * unit >= minimum
 
 
+@lean_type("QuantConnect.Securities.MarginInterestRateParameters")
 class MarginInterestRateParameters:
     """What LEAN passes to ``apply_margin_interest_rate``: the security and the current UTC time."""
 
