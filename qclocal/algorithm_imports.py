@@ -7,9 +7,19 @@ cannot shadow LEAN's own module. Like LEAN's, it also exposes the usual scientif
 from __future__ import annotations
 
 import contextlib
+import importlib
 import sys
 import types
 from collections.abc import Iterator
+
+
+class _LazyModule(types.ModuleType):
+    """A module imported on first use (``plt``: pyplot is slow to import and most algorithms never plot)."""
+
+    def __getattr__(self, name: str) -> object:
+        module = importlib.import_module(self.__name__)
+        self.__dict__.update(module.__dict__)
+        return getattr(module, name)
 
 
 def build() -> types.ModuleType:
@@ -39,7 +49,7 @@ def build() -> types.ModuleType:
     module = types.ModuleType("AlgorithmImports", "qclocal's stand-in for LEAN's AlgorithmImports")
     names: dict[str, object] = {
         "QCAlgorithm": QCAlgorithm, "Security": Security,
-        "np": np, "pd": pd, "math": math, "json": json,
+        "np": np, "pd": pd, "plt": _LazyModule("matplotlib.pyplot"), "math": math, "json": json,
         "datetime": _dt.datetime, "timedelta": _dt.timedelta, "date": _dt.date, "time": _dt.time,
         "Symbol": symbols.Symbol,
         "TradeBar": data_types.TradeBar, "QuoteBar": data_types.QuoteBar, "Slice": data_types.Slice,
@@ -66,15 +76,14 @@ def build() -> types.ModuleType:
         names[name] = getattr(indicators, name)
     for name in typing.__all__:  # LEAN's AlgorithmImports does `from typing import *`
         names.setdefault(name, getattr(typing, name))
-    module.__dict__.update(names)
     lean_names = lean_api.algorithm_imports_names()
+    if lean_names:  # offer nothing LEAN's AlgorithmImports lacks (an algorithm must run in both)
+        names = {name: value for name, value in names.items() if name in lean_names}
+    module.__dict__.update(names)
     # every name LEAN gives resolves; those outside qclocal's subset to a stand-in that raises on use
     module.__all__ = sorted(set(names) | lean_names)  # type: ignore[attr-defined]
 
     def __getattr__(name: str) -> object:
-        if name == "plt":
-            import matplotlib.pyplot as plt
-            return plt
         if name.startswith("__") or (lean_names and name not in lean_names):
             raise AttributeError(f"module 'AlgorithmImports' has no attribute '{name}'")
         module.__dict__[name] = lean_api.absent(name)

@@ -54,6 +54,7 @@ def live_objects() -> dict[type, Any]:
     from qclocal.engine.runner import MarginInterestRateParameters, run_algorithm
     from qclocal.engine.scheduling import ScheduledEvent
     from qclocal.engine.transactions import MarketOnCloseOrder
+    from qclocal.research import QuantBook
 
     seen: dict[type, Any] = {}
 
@@ -80,6 +81,7 @@ def live_objects() -> dict[type, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         _write_market(Path(tmp) / "data")
         result = run_algorithm(algo, Path(tmp) / "data", Path(tmp) / "storage")
+        seen[QuantBook] = QuantBook(Path(tmp) / "data", Path(tmp) / "storage")
     if result.error:
         raise RuntimeError(f"the coverage backtest failed:\n{result.error}")
     security = algo.spy

@@ -381,7 +381,7 @@ class QCAlgorithm:
                 order_type = OrderType.MARKET_ON_OPEN if in_buffer else OrderType.MARKET_ON_CLOSE
         return self._submit(security, quantity, order_type, tag, order_properties=order_properties)
 
-    # ``asynchronous`` is accepted as in LEAN's signatures; a backtest fills the same either way
+    # ``asynchronous`` is accepted as in LEAN's signatures; qclocal submits synchronously either way
     def limit_order(self, symbol: Any, quantity: float, limit_price: float, asynchronous: bool = False,
                     tag: str = "", order_properties: Any = None) -> OrderTicket:
         return self._submit(symbol, quantity, OrderType.LIMIT, tag, limit=limit_price,
@@ -513,6 +513,8 @@ class QCAlgorithm:
         """Bars as a DataFrame with a (symbol, time) MultiIndex; ``time`` is the bar end time."""
         if isinstance(symbols, type):
             raise missing_member("QCAlgorithm", "history(<data type>, ...)")
+        for name in sorted(set(kwargs) - {"start", "end"}):  # LEAN's fill_forward=, extended_market_hours=, ...
+            check_default("history", name, kwargs[name], None)
         syms = [symbols] if isinstance(symbols, str | Symbol | Security) else list(symbols)
         securities = [self._security_of(s) for s in syms]
         if len(args) >= 1 and isinstance(args[-1], Resolution):

@@ -92,15 +92,10 @@ def _module_types(module: str) -> dict[str, StubType]:
     return types
 
 
-def _split(qualname: str) -> tuple[str, str]:
-    module, _, name = qualname.rpartition(".")
-    return module, name
-
-
 @functools.cache
 def stub_type(qualname: str) -> StubType | None:
     """A LEAN type's public members, including those of its QuantConnect base types (not System's)."""
-    module, name = _split(qualname)
+    module, _, name = qualname.rpartition(".")
     own = _module_types(module).get(name)
     if own is None:
         return None
@@ -240,9 +235,8 @@ class Fixed:
     """A LEAN setting qclocal does not honour. It reads as LEAN's default, which is how qclocal behaves;
     setting it to any other value raises ``NotImplementedError`` naming the setting and the value."""
 
-    def __init__(self, default: Any, lean_source: str = ""):
+    def __init__(self, default: Any):
         self.default = default
-        self.lean_source = lean_source
 
     def __set_name__(self, owner: type, name: str) -> None:
         self.owner, self.name = owner.__name__, name
@@ -271,7 +265,7 @@ class _Absent(type):
         raise NotInQCLocal(f"{cls.__name__} (from AlgorithmImports) is not implemented in qclocal (it exists in "
                            f"LEAN); run this algorithm with `lean backtest` or extend qclocal")
 
-    __call__ = __getitem__ = __iter__ = __len__ = __bool__ = __int__ = __float__ = _fail
+    __call__ = __getitem__ = __iter__ = _fail
 
     def __getattr__(cls, name: str) -> Any:
         if name.startswith("__"):

@@ -168,3 +168,21 @@ def test_time_in_force_and_order_properties_other_than_default_raise(algo):
 def test_docs_table_is_current(rows):
     text = DOC.read_text(encoding="utf-8")
     assert markdown(rows) in text, "regenerate the table: .venv/bin/python -m qclocal.api_coverage"
+
+
+def test_history_options_qclocal_does_not_honour_raise(algo):
+    with pytest.raises(NotImplementedError, match="extended_market_hours=True"):
+        algo.history("SPY", 10, extended_market_hours=True)
+
+
+def test_every_class_algorithm_imports_exposes_is_surveyed(rows):
+    surveyed = {row.lean_type for row in rows}
+    module = algorithm_imports.build()
+    unregistered = []
+    for name in module.__dict__:
+        obj = module.__dict__[name]
+        if isinstance(obj, type) and obj.__module__.startswith("qclocal"):
+            found = next((LEAN_TYPES[k] for k in obj.__mro__ if k in LEAN_TYPES), None)
+            if found not in surveyed:
+                unregistered.append(name)
+    assert not unregistered
