@@ -189,20 +189,21 @@ def _setattr(self: Any, name: str, value: Any) -> None:
     object.__setattr__(self, name, value)
 
 
-def lean_type(qualname: str) -> Callable[[type], type]:
+def lean_type(qualname: str, guard_setting: bool = True) -> Callable[[type], type]:
     """Class decorator: the class stands for LEAN's ``qualname``; missing LEAN members raise, naming themselves.
 
     Setting a writable LEAN property the class lacks raises too, once the outermost ``__init__`` has returned
-    (``_lean_depth`` counts nested constructors, so subclasses may still set up their own state). Classes with
-    ``__slots__`` (bars, data points, Symbol: the hot data path) keep Python's own, faster ``__setattr__``, so
-    setting a member they lack is an ``AttributeError``."""
+    (``_lean_depth`` counts nested constructors, so subclasses may still set up their own state). Classes on the
+    hot data path keep Python's own ``__setattr__`` (the guard costs ~50% of an indicator update): those with
+    ``__slots__`` (bars, data points, Symbol) and those registered with ``guard_setting=False`` (indicators).
+    Setting a member they lack is an ``AttributeError``."""
     def decorate(cls: type) -> type:
         LEAN_TYPES[cls] = qualname
         if isinstance(cls, LeanConstants):  # an enum or constant holder: its members are class attributes
             return cls
         if "__getattr__" not in cls.__dict__:
             cls.__getattr__ = _getattr  # type: ignore[attr-defined]
-        if not hasattr(cls, "__slots__") and "__setattr__" not in cls.__dict__:
+        if guard_setting and not hasattr(cls, "__slots__") and "__setattr__" not in cls.__dict__:
             cls.__setattr__ = _setattr  # type: ignore[assignment]
             init = cls.__init__
 

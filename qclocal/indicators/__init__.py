@@ -86,4 +86,4 @@ __all__ = [
 _QCLOCAL_ONLY = {"IndicatorUpdatedEvent", "moving_average"}
 for _name in __all__:
     if _name not in _QCLOCAL_ONLY:
-        lean_type(f"QuantConnect.Indicators.{_name}")(globals()[_name])
+        lean_type(f"QuantConnect.Indicators.{_name}", guard_setting=False)(globals()[_name])  # hot path
