@@ -7,9 +7,19 @@ cannot shadow LEAN's own module. Like LEAN's, it also exposes the usual scientif
 from __future__ import annotations
 
 import contextlib
+import importlib
 import sys
 import types
 from collections.abc import Iterator
+
+
+class _LazyModule(types.ModuleType):
+    """A module imported on first use (``plt``: pyplot is slow to import and most algorithms never plot)."""
+
+    def __getattr__(self, name: str) -> object:
+        module = importlib.import_module(self.__name__)
+        self.__dict__.update(module.__dict__)
+        return getattr(module, name)
 
 
 def build() -> types.ModuleType:
@@ -27,6 +37,7 @@ def build() -> types.ModuleType:
         custom_data,
         data_types,
         enums,
+        lean_api,
         margin,
         orders,
         portfolio_target,
@@ -40,9 +51,8 @@ def build() -> types.ModuleType:
     module = types.ModuleType("AlgorithmImports", "qclocal's stand-in for LEAN's AlgorithmImports")
     names: dict[str, object] = {
         "QCAlgorithm": QCAlgorithm, "Security": Security,
-        "np": np, "pd": pd, "math": math, "json": json,
+        "np": np, "pd": pd, "plt": _LazyModule("matplotlib.pyplot"), "math": math, "json": json,
         "datetime": _dt.datetime, "timedelta": _dt.timedelta, "date": _dt.date, "time": _dt.time,
-        "List": typing.List, "Dict": typing.Dict, "Optional": typing.Optional, "Union": typing.Union,  # noqa: UP006
         "Symbol": symbols.Symbol,
         "TradeBar": data_types.TradeBar, "QuoteBar": data_types.QuoteBar, "Slice": data_types.Slice,
         "BaseData": data_types.BaseData, "PythonData": custom_data.PythonData, "Fred": custom_data.Fred,
@@ -57,6 +67,8 @@ def build() -> types.ModuleType:
         "VolumeShareSlippageModel": orders.VolumeShareSlippageModel,
         "NullSlippageModel": orders.NullSlippageModel,
         "OrderFee": orders.OrderFee, "CashAmount": orders.CashAmount,
+        "OrderProperties": orders.OrderProperties, "TimeInForce": orders.TimeInForce,
+        "Exception": Exception, "QCAlgorithmFramework": QCAlgorithm, "QCAlgorithmFrameworkBridge": QCAlgorithm,
         "MarginInterestRateParameters": MarginInterestRateParameters,
         "Split": corporate.Split, "Dividend": corporate.Dividend, "Delisting": corporate.Delisting,
         "SymbolChangedEvent": corporate.SymbolChangedEvent, "SplitType": corporate.SplitType,
@@ -69,14 +81,20 @@ def build() -> types.ModuleType:
         names[enum_name] = getattr(enums, enum_name)
     for name in indicators.__all__:
         names[name] = getattr(indicators, name)
+    for name in typing.__all__:  # LEAN's AlgorithmImports does `from typing import *`
+        names.setdefault(name, getattr(typing, name))
+    lean_names = lean_api.algorithm_imports_names()
+    if lean_names:  # offer nothing LEAN's AlgorithmImports lacks (an algorithm must run in both)
+        names = {name: value for name, value in names.items() if name in lean_names}
     module.__dict__.update(names)
-    module.__all__ = sorted(names)  # type: ignore[attr-defined]
+    # every name LEAN gives resolves; those outside qclocal's subset to a stand-in that raises on use
+    module.__all__ = sorted(set(names) | lean_names)  # type: ignore[attr-defined]
 
     def __getattr__(name: str) -> object:
-        if name.startswith("__"):
-            raise AttributeError(name)
-        raise NotImplementedError(f"AlgorithmImports.{name} is not implemented in qclocal (it exists in LEAN); "
-                                  f"run this algorithm with `lean backtest` or extend qclocal")
+        if name.startswith("__") or (lean_names and name not in lean_names):
+            raise AttributeError(f"module 'AlgorithmImports' has no attribute '{name}'")
+        module.__dict__[name] = lean_api.absent(name)
+        return module.__dict__[name]
     module.__getattr__ = __getattr__  # type: ignore[attr-defined]
     return module
 

@@ -16,12 +16,14 @@ from pathlib import Path
 
 from filelock import FileLock
 
+from qclocal.engine.lean_api import lean_type
 from qclocal.locking import exclusive
 
 LOCK_FILE = ".qclocal.lock"
 _LOCKS: dict[Path, FileLock] = {}  # one per store root in this process, so nested holds are re-entrant
 
 
+@lean_type("QuantConnect.Storage.ObjectStore")
 class ObjectStore:
     def __init__(self, root: str | os.PathLike[str]):
         self.root = Path(root).resolve()

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from qclocal import outputs
 from qclocal.engine.algorithm import QCAlgorithm
+from qclocal.engine.lean_api import lean_type
 from qclocal.object_store import ObjectStore
 from qclocal.project import find_workspace, read_json
 
@@ -23,6 +24,7 @@ ENV_DATA = "QCLOCAL_DATA_FOLDER"
 ENV_STORE = "QCLOCAL_OBJECT_STORE"
 
 
+@lean_type("QuantConnect.Research.QuantBook")
 class QuantBook(QCAlgorithm):
     """LEAN's research API: add securities, request history, use the ObjectStore, outside a backtest.
 

@@ -24,8 +24,9 @@ from qclocal.engine.corporate import map_file_of, resolve_ticker
 from qclocal.engine.enums import DataNormalizationMode, Market, OrderType, Resolution, SecurityType
 from qclocal.engine.errors import missing_member
 from qclocal.engine.feed import ALGORITHM_TZ, Subscription, load_stream
+from qclocal.engine.lean_api import Fixed, check_default, lean_type
 from qclocal.engine.margin import quantity_for_target_buying_power
-from qclocal.engine.orders import OrderTicket
+from qclocal.engine.orders import OrderProperties, OrderTicket, check_order_properties
 from qclocal.engine.portfolio import Portfolio
 from qclocal.engine.portfolio_target import PortfolioTarget, UniverseSettings
 from qclocal.engine.scheduling import DateRules, Scheduler, TimeRules
@@ -57,14 +58,41 @@ class _Clock:
         return aware.astimezone(ZoneInfo(tz)).replace(tzinfo=None)
 
 
+@lean_type("QuantConnect.AlgorithmSettings")
 class Settings:
+    """``self.settings``. Settings qclocal does not honour are ``Fixed`` at LEAN's default (Common/AlgorithmSettings.cs);
+    stub-listed settings absent here raise on any use."""
+
+    automatic_indicator_warm_up = Fixed(False)
+    daily_precise_end_time = Fixed(True)  # honoured as the default: daily bars end at the session close
+    daily_consolidation_use_extended_market_hours = Fixed(False)
+    data_subscription_limit = Fixed(2**31 - 1)
+    databases_refresh_period = Fixed(timedelta(days=1))
+    ignore_unknown_asset_holdings = Fixed(False)
+    max_absolute_portfolio_target_percentage = Fixed(1_000_000_000)
+    min_absolute_portfolio_target_percentage = Fixed(1e-10)
+    rebalance_portfolio_on_insight_changes = Fixed(None)
+    rebalance_portfolio_on_security_changes = Fixed(None)
+    stale_price_time_span = Fixed(timedelta(hours=1))
+    trading_days_per_year = Fixed(None)  # statistics use 252, LEAN's default brokerage's value
+
     def __init__(self) -> None:
         self.free_portfolio_value_percentage = FREE_PORTFOLIO_VALUE_PERCENTAGE
         self.free_portfolio_value: float | None = None
         self.minimum_order_margin_portfolio_percentage = MINIMUM_ORDER_MARGIN_PERCENTAGE
         self.liquidate_enabled = True
+        self.warmup_resolution: Resolution | None = None
+
+    @property
+    def warm_up_resolution(self) -> Resolution | None:
+        return self.warmup_resolution
+
+    @warm_up_resolution.setter
+    def warm_up_resolution(self, value: Resolution | None) -> None:
+        self.warmup_resolution = value
 
 
+@lean_type("QuantConnect.Algorithm.QCAlgorithm")
 class QCAlgorithm:
     """Base class of every algorithm. Engine state lives on the instance; the runner drives it."""
 
@@ -81,6 +109,7 @@ class QCAlgorithm:
         self.portfolio.transactions = self.transactions
         self.universe_settings = UniverseSettings()
         self.settings = Settings()
+        self.default_order_properties = OrderProperties()
         self.object_store = ObjectStore("storage")
         self.start_date = datetime(1998, 1, 1)
         self.end_date = datetime.combine(date.today() - timedelta(days=1), time.max)
@@ -342,15 +371,21 @@ class QCAlgorithm:
     def add_equity(self, ticker: str, resolution: Resolution | None = None, market: str = Market.USA,
                    fill_forward: bool = True, leverage: float = 0.0, extended_market_hours: bool = False,
                    data_normalization_mode: DataNormalizationMode | None = None) -> Security:
+        check_default("add_equity", "market", market or Market.USA, Market.USA)
         return self._add_security(ticker, "equity", SecurityType.EQUITY, resolution, fill_forward, leverage,
                                   extended_market_hours, data_normalization_mode)
 
     def add_index(self, ticker: str, resolution: Resolution | None = None, market: str = Market.USA,
                   fill_forward: bool = True) -> Security:
+        check_default("add_index", "market", market or Market.USA, Market.USA)
         return self._add_security(ticker, "index", SecurityType.INDEX, resolution, fill_forward, 1.0, False,
                                   DataNormalizationMode.RAW)
 
-    def add_data(self, data_type: Any, ticker: str, resolution: Resolution | None = None, **_: Any) -> Security:
+    def add_data(self, data_type: Any, ticker: str, resolution: Resolution | None = None, time_zone: Any = None,
+                 fill_forward: bool = False, leverage: float = 1.0) -> Security:
+        for name, value, default in (("time_zone", time_zone, None), ("fill_forward", fill_forward, False),
+                                     ("leverage", leverage, 1.0)):
+            check_default("add_data", name, value, default)
         return self._add_security(ticker, "custom", SecurityType.BASE, resolution or Resolution.DAILY, False,
                                   1.0, False, DataNormalizationMode.RAW, custom_type=data_type)
 
@@ -388,7 +423,8 @@ class QCAlgorithm:
         return True
 
     def _submit(self, symbol: Any, quantity: float, order_type: OrderType, tag: str = "", limit: float = 0.0,
-                stop: float = 0.0, asynchronous: bool = False) -> OrderTicket:
+                stop: float = 0.0, asynchronous: bool = False, order_properties: Any = None) -> OrderTicket:
+        check_order_properties(order_properties)
         security = self._security_of(symbol)
         if not self._order_allowed():
             return self.transactions.submit(security, 0, order_type, "warming up", asynchronous=asynchronous)
@@ -408,28 +444,34 @@ class QCAlgorithm:
                 sess = security.exchange.hours.session(self.time.date())
                 in_buffer = sess is not None and self.time > sess[1] - MarketOnCloseOrder.submission_time_buffer
                 order_type = OrderType.MARKET_ON_OPEN if in_buffer else OrderType.MARKET_ON_CLOSE
-        return self._submit(security, quantity, order_type, tag, asynchronous=asynchronous)
+        return self._submit(security, quantity, order_type, tag, asynchronous=asynchronous,
+                            order_properties=order_properties)
 
     def limit_order(self, symbol: Any, quantity: float, limit_price: float, asynchronous: bool = False,
                     tag: str = "", order_properties: Any = None) -> OrderTicket:
-        return self._submit(symbol, quantity, OrderType.LIMIT, tag, limit=limit_price, asynchronous=asynchronous)
+        return self._submit(symbol, quantity, OrderType.LIMIT, tag, limit=limit_price, asynchronous=asynchronous,
+                            order_properties=order_properties)
 
     def stop_market_order(self, symbol: Any, quantity: float, stop_price: float, asynchronous: bool = False,
                           tag: str = "", order_properties: Any = None) -> OrderTicket:
-        return self._submit(symbol, quantity, OrderType.STOP_MARKET, tag, stop=stop_price, asynchronous=asynchronous)
+        return self._submit(symbol, quantity, OrderType.STOP_MARKET, tag, stop=stop_price, asynchronous=asynchronous,
+                            order_properties=order_properties)
 
     def stop_limit_order(self, symbol: Any, quantity: float, stop_price: float, limit_price: float,
                          asynchronous: bool = False, tag: str = "", order_properties: Any = None) -> OrderTicket:
         return self._submit(symbol, quantity, OrderType.STOP_LIMIT, tag, limit=limit_price, stop=stop_price,
-                            asynchronous=asynchronous)
+                            asynchronous=asynchronous,
+                            order_properties=order_properties)
 
     def market_on_open_order(self, symbol: Any, quantity: float, asynchronous: bool = False, tag: str = "",
                              order_properties: Any = None) -> OrderTicket:
-        return self._submit(symbol, quantity, OrderType.MARKET_ON_OPEN, tag, asynchronous=asynchronous)
+        return self._submit(symbol, quantity, OrderType.MARKET_ON_OPEN, tag, asynchronous=asynchronous,
+                            order_properties=order_properties)
 
     def market_on_close_order(self, symbol: Any, quantity: float, asynchronous: bool = False, tag: str = "",
                               order_properties: Any = None) -> OrderTicket:
-        return self._submit(symbol, quantity, OrderType.MARKET_ON_CLOSE, tag, asynchronous=asynchronous)
+        return self._submit(symbol, quantity, OrderType.MARKET_ON_CLOSE, tag, asynchronous=asynchronous,
+                            order_properties=order_properties)
 
     def _open_market_quantity(self, symbol: Symbol) -> float:
         return sum(o.quantity - o.quantity_filled for o in self.transactions.get_open_orders(symbol)
@@ -454,6 +496,7 @@ class QCAlgorithm:
 
     def set_holdings(self, symbol: Any, percentage: float | None = None, liquidate_existing_holdings: bool = False,
                      asynchronous: bool = False, tag: str = "", order_properties: Any = None) -> list[OrderTicket]:
+        check_order_properties(order_properties)
         if isinstance(symbol, list | tuple):
             return self._set_holdings_targets(list(symbol), liquidate_existing_holdings, tag, asynchronous)
         if percentage is None:
@@ -500,8 +543,7 @@ class QCAlgorithm:
         its one open market order is left alone; every open order that is not a plain market order is cancelled
         (with the tag); then a market order for what is held, net of open market orders, carries the tag
         ("Liquidated" by default)."""
-        if order_properties is not None:
-            raise missing_member("QCAlgorithm", "liquidate(order_properties=...)")
+        check_order_properties(order_properties)
         if not self.settings.liquidate_enabled:
             self.debug("Liquidate() is currently disabled by settings. To re-enable please set "
                        "'Settings.LiquidateEnabled' to true")
@@ -543,6 +585,8 @@ class QCAlgorithm:
         """Bars as a DataFrame with a (symbol, time) MultiIndex; ``time`` is the bar end time."""
         if isinstance(symbols, type):
             raise missing_member("QCAlgorithm", "history(<data type>, ...)")
+        for name in sorted(set(kwargs) - {"start", "end"}):  # LEAN's fill_forward=, extended_market_hours=, ...
+            check_default("history", name, kwargs[name], None)
         syms = [symbols] if isinstance(symbols, str | Symbol | Security) else list(symbols)
         securities = [self._security_of(s) for s in syms]
         if len(args) >= 1 and isinstance(args[-1], Resolution):
@@ -701,16 +745,6 @@ class QCAlgorithm:
     def _dispatch_order_event(self, event: Any) -> None:
         self.on_order_event(event)
 
-    def __getattr__(self, name: str) -> Any:
-        if name.startswith("_"):
-            raise AttributeError(name)
-        hint = ""
-        if name[:1].isupper():
-            snake = "".join("_" + c.lower() if c.isupper() else c for c in name).lstrip("_")
-            hint = f"; use the snake_case API ({snake})"
-        err = missing_member("QCAlgorithm", name)
-        err.args = (err.args[0] + hint,)
-        raise err
 
 
 def bar_count_start(hours: Any, end: datetime, resolution: Resolution, count: int, extended: bool) -> datetime:

@@ -8,8 +8,10 @@ import pandas as pd
 
 from qclocal.data import fred
 from qclocal.engine.data_types import BaseData
+from qclocal.engine.lean_api import lean_type
 
 
+@lean_type("QuantConnect.Python.PythonData")
 class PythonData(BaseData):
     """User-defined custom data. qclocal has no reader for arbitrary ``get_source``/``reader`` pairs."""
 
@@ -19,6 +21,7 @@ class PythonData(BaseData):
                                   f"reader methods; use Fred or an imported series")
 
 
+@lean_type("QuantConnect.DataSource.Fred")
 class Fred(BaseData):
     """A FRED series by id (``add_data(Fred, "INDPRO")``); each value appears once it has been published."""
 

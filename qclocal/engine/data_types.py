@@ -6,9 +6,11 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
+from qclocal.engine.lean_api import lean_type
 from qclocal.engine.symbols import Symbol
 
 
+@lean_type("QuantConnect.Data.BaseData")
 class BaseData:
     """Custom data point (``add_data``). ``value``/``price`` is the payload; ``end_time`` when it became known."""
 
@@ -34,6 +36,7 @@ class BaseData:
         return f"{type(self).__name__}({self.symbol}, {self.end_time}, {self.value})"
 
 
+@lean_type("QuantConnect.Data.Market.TradeBar")
 class TradeBar:
     __slots__ = ("symbol", "time", "end_time", "open", "high", "low", "close", "volume", "is_fill_forward")
 
@@ -83,6 +86,7 @@ class CloseOnlyTradeBar(TradeBar):
         return f"TradeBar({self.symbol} {self.end_time} close={self.close} (close-only))"
 
 
+@lean_type("QuantConnect.Data.Market.Bar")
 class Bar:
     __slots__ = ("open", "high", "low", "close")
 
@@ -90,6 +94,7 @@ class Bar:
         self.open, self.high, self.low, self.close = open, high, low, close
 
 
+@lean_type("QuantConnect.Data.Market.QuoteBar")
 class QuoteBar:
     __slots__ = ("symbol", "time", "end_time", "bid", "ask", "last_bid_size", "last_ask_size", "is_fill_forward")
 
@@ -111,6 +116,7 @@ class QuoteBar:
         return self.close
 
 
+@lean_type("QuantConnect.Data.Market.DataDictionary")
 class DataDictionary(dict):
     """A dict keyed by Symbol that also accepts the ticker string, like LEAN's Python data dictionaries."""
 
@@ -141,6 +147,7 @@ class DataDictionary(dict):
         return dict.get(self, resolved, default)
 
 
+@lean_type("QuantConnect.Data.Slice")
 class Slice(DataDictionary):
     """All data at one moment. Indexing gives the bar (or custom data point) of a symbol.
 

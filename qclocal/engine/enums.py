@@ -5,8 +5,11 @@ from __future__ import annotations
 from datetime import timedelta
 from enum import IntEnum
 
+from qclocal.engine.lean_api import LeanConstants, LeanEnum, lean_type
 
-class Resolution(IntEnum):
+
+@lean_type("QuantConnect.Resolution")
+class Resolution(IntEnum, metaclass=LeanEnum):
     TICK = 0
     SECOND = 1
     MINUTE = 2
@@ -25,7 +28,8 @@ class Resolution(IntEnum):
         return self.name.lower()
 
 
-class SecurityType(IntEnum):
+@lean_type("QuantConnect.SecurityType")
+class SecurityType(IntEnum, metaclass=LeanEnum):
     BASE = 0
     EQUITY = 1
     OPTION = 2
@@ -40,11 +44,13 @@ class SecurityType(IntEnum):
     CRYPTO_FUTURE = 11
 
 
-class Market:
+@lean_type("QuantConnect.Market")
+class Market(metaclass=LeanConstants):
     USA = "usa"
 
 
-class DataNormalizationMode(IntEnum):
+@lean_type("QuantConnect.DataNormalizationMode")
+class DataNormalizationMode(IntEnum, metaclass=LeanEnum):
     RAW = 0
     ADJUSTED = 1
     SPLIT_ADJUSTED = 2
@@ -59,7 +65,8 @@ class DataNormalizationMode(IntEnum):
         return self.name.lower()
 
 
-class OrderType(IntEnum):
+@lean_type("QuantConnect.Orders.OrderType")
+class OrderType(IntEnum, metaclass=LeanEnum):
     MARKET = 0
     LIMIT = 1
     STOP_MARKET = 2
@@ -68,7 +75,8 @@ class OrderType(IntEnum):
     MARKET_ON_CLOSE = 5
 
 
-class OrderStatus(IntEnum):
+@lean_type("QuantConnect.Orders.OrderStatus")
+class OrderStatus(IntEnum, metaclass=LeanEnum):
     NEW = 0
     SUBMITTED = 1
     PARTIALLY_FILLED = 2
@@ -92,13 +100,15 @@ _OPEN_STATUSES = frozenset({OrderStatus.NEW, OrderStatus.SUBMITTED, OrderStatus.
                             OrderStatus.UPDATE_SUBMITTED, OrderStatus.CANCEL_PENDING})
 
 
-class OrderDirection(IntEnum):
+@lean_type("QuantConnect.Orders.OrderDirection")
+class OrderDirection(IntEnum, metaclass=LeanEnum):
     BUY = 0
     SELL = 1
     HOLD = 2
 
 
-class OrderField(IntEnum):
+@lean_type("QuantConnect.Orders.OrderField")
+class OrderField(IntEnum, metaclass=LeanEnum):
     LIMIT_PRICE = 0
     STOP_PRICE = 1
     TRIGGER_PRICE = 2

@@ -1,8 +1,9 @@
 """Errors qclocal raises on behalf of LEAN."""
 
 
-class NotInQCLocal(NotImplementedError, AttributeError):
-    """A LEAN member that qclocal does not implement. Also an AttributeError, so ``hasattr`` stays safe."""
+class NotInQCLocal(NotImplementedError):
+    """A LEAN member that qclocal does not implement. Deliberately not an AttributeError: ``hasattr`` and
+    ``getattr(obj, name, default)`` must not pass over a LEAN member silently."""
 
 
 def missing_member(owner: str, name: str) -> NotInQCLocal:

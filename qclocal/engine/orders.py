@@ -7,6 +7,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from qclocal.engine.enums import OrderDirection, OrderField, OrderStatus, OrderType
+from qclocal.engine.errors import NotInQCLocal
+from qclocal.engine.lean_api import Fixed, LeanConstants, lean_type
 from qclocal.engine.symbols import Symbol
 
 if TYPE_CHECKING:
@@ -14,6 +16,7 @@ if TYPE_CHECKING:
     from qclocal.engine.transactions import Transactions
 
 
+@lean_type("QuantConnect.Orders.Order")
 @dataclass
 class Order:
     id: int
@@ -63,6 +66,7 @@ class Order:
                 "fee": self.fee}
 
 
+@lean_type("QuantConnect.Orders.OrderTicket")
 class OrderTicket:
     def __init__(self, order: Order, transactions: Transactions, request: SubmitOrderRequest | None = None):
         self._order = order
@@ -98,17 +102,20 @@ class OrderTicket:
         return f"OrderTicket(#{o.id} {o.type.name} {o.quantity} {o.symbol} {o.status.name})"
 
 
+@lean_type("QuantConnect.Securities.CashAmount")
 @dataclass
 class CashAmount:
     amount: float
     currency: str = "USD"
 
 
+@lean_type("QuantConnect.Orders.Fees.OrderFee")
 @dataclass
 class OrderFee:
     value: CashAmount = field(default_factory=lambda: CashAmount(0.0))
 
 
+@lean_type("QuantConnect.Orders.OrderEvent")
 @dataclass
 class OrderEvent:
     order_id: int
@@ -138,17 +145,20 @@ class OrderEvent:
 
 
 # -- fee models -----------------------------------------------------------------------------------------
+@lean_type("QuantConnect.Orders.Fees.OrderFeeParameters")
 class OrderFeeParameters:
     def __init__(self, security: Security, order: Order):
         self.security = security
         self.order = order
 
 
+@lean_type("QuantConnect.Orders.Fees.FeeModel")
 class FeeModel:
     def get_order_fee(self, parameters: OrderFeeParameters) -> OrderFee:
         raise NotImplementedError
 
 
+@lean_type("QuantConnect.Orders.Fees.InteractiveBrokersFeeModel")
 class InteractiveBrokersFeeModel(FeeModel):
     """US equities: 0.005 USD a share, at least 1 USD, at most 0.5% of the order value, which is
     ``Order.GetValue`` (Common/Orders/Fees/InteractiveBrokersFeeModel.cs): a limit price caps it, for example."""
@@ -163,6 +173,7 @@ class InteractiveBrokersFeeModel(FeeModel):
         return OrderFee(CashAmount(fee))
 
 
+@lean_type("QuantConnect.Orders.Fees.ConstantFeeModel")
 class ConstantFeeModel(FeeModel):
     def __init__(self, fee: float, currency: str = "USD"):
         self.fee = float(fee)
@@ -177,11 +188,13 @@ class ZeroFeeModel(ConstantFeeModel):
 
 
 # -- slippage models --------------------------------------------------------------------------------------
+@lean_type("QuantConnect.Orders.Slippage.NullSlippageModel")
 class NullSlippageModel:
     def get_slippage_approximation(self, asset: Security, order: Order) -> float:
         return 0.0
 
 
+@lean_type("QuantConnect.Orders.Slippage.ConstantSlippageModel")
 class ConstantSlippageModel:
     """Slippage as a constant fraction of the price."""
 
@@ -192,6 +205,7 @@ class ConstantSlippageModel:
         return self.slippage_percent * asset.price
 
 
+@lean_type("QuantConnect.Orders.Slippage.VolumeShareSlippageModel")
 class VolumeShareSlippageModel:
     """LEAN's volume-share model: price × impact × (min(|qty| / bar volume, limit))²."""
 
@@ -243,3 +257,27 @@ class SubmitOrderRequest:
 
     def __repr__(self) -> str:
         return f"SubmitOrderRequest({self.order_type.name} {self.quantity} {self.symbol} tag={self.tag!r})"
+@lean_type("QuantConnect.Orders.TimeInForce")
+class TimeInForce(metaclass=LeanConstants):
+    """LEAN's time in force. qclocal keeps an order open until it fills or is cancelled, which is LEAN's default
+    ``GOOD_TIL_CANCELED``; ``DAY`` and ``GOOD_TIL_DATE`` raise."""
+    GOOD_TIL_CANCELED: TimeInForce
+    def is_order_expired(self, security: Any, order: Order) -> bool:
+        return False
+    def is_fill_valid(self, security: Any, order: Order, fill: OrderEvent) -> bool:
+        return True
+        return "TimeInForce.GOOD_TIL_CANCELED"
+TimeInForce.GOOD_TIL_CANCELED = TimeInForce()
+@lean_type("QuantConnect.Orders.OrderProperties")
+class OrderProperties:
+    """An order's properties. qclocal honours only LEAN's defaults (``OrderProperties.cs``)."""
+    time_in_force = Fixed(TimeInForce.GOOD_TIL_CANCELED)
+    exchange = Fixed(None)
+    def clone(self) -> OrderProperties:
+        return OrderProperties()
+def check_order_properties(properties: Any) -> None:
+    """``order_properties=`` must be None or qclocal's ``OrderProperties`` (always at LEAN's defaults)."""
+    if properties is not None and not isinstance(properties, OrderProperties):
+        raise NotInQCLocal(f"order_properties={type(properties).__name__}(...) is not implemented in qclocal, "
+                           f"which only runs with the default OrderProperties(); run this algorithm with "
+                           f"`lean backtest` or extend qclocal")

@@ -8,10 +8,12 @@ from typing import Any
 
 from qclocal.engine.data_types import DataDictionary
 from qclocal.engine.enums import DataNormalizationMode
+from qclocal.engine.lean_api import lean_type
 from qclocal.engine.margin import DefaultMarginCallModel, check_margin_call_model
 from qclocal.engine.securities import Security, SecurityHolding, SecurityManager
 
 
+@lean_type("QuantConnect.Securities.Cash")
 class Cash:
     """The account currency in the cash book (``portfolio.cash_book["USD"]``, ``security.quote_currency``)."""
 
@@ -32,6 +34,7 @@ class Cash:
         self._portfolio.cash = float(amount)
 
 
+@lean_type("QuantConnect.Securities.SecurityPortfolioManager")
 class Portfolio(DataDictionary):
     """``self.portfolio``: holdings keyed by Symbol (or ticker), plus account-level figures."""
 

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from qclocal.engine.enums import DataNormalizationMode, Resolution
+from qclocal.engine.lean_api import Fixed, lean_type
 
 
+@lean_type("QuantConnect.Algorithm.Framework.Portfolio.PortfolioTarget")
 @dataclass
 class PortfolioTarget:
     symbol: Any
@@ -24,6 +27,7 @@ def portfolio_target(symbol: Any, quantity: float, tag: str = "") -> PortfolioTa
     return PortfolioTarget(symbol, quantity, tag)
 
 
+@lean_type("QuantConnect.Data.UniverseSelection.UniverseSettings")
 @dataclass
 class UniverseSettings:
     resolution: Resolution = Resolution.MINUTE
@@ -31,9 +35,22 @@ class UniverseSettings:
     extended_market_hours: bool = False
     leverage: float = 0.0
     data_normalization_mode: DataNormalizationMode = DataNormalizationMode.ADJUSTED
-    minimum_time_in_universe_days: int = 1
+    minimum_time_in_universe_days: float = 1
+
+    # not honoured: LEAN's defaults only (Common/Data/UniverseSelection/UniverseSettings.cs)
+    asynchronous = Fixed(False)
+    contract_depth_offset = Fixed(0)
+
+    @property
+    def minimum_time_in_universe(self) -> timedelta:
+        return timedelta(days=self.minimum_time_in_universe_days)
+
+    @minimum_time_in_universe.setter
+    def minimum_time_in_universe(self, value: timedelta) -> None:
+        self.minimum_time_in_universe_days = value / timedelta(days=1)
 
 
+@lean_type("QuantConnect.Data.UniverseSelection.SecurityChanges")
 @dataclass
 class SecurityChanges:
     added_securities: list[Any] = field(default_factory=list)
@@ -45,6 +62,7 @@ class SecurityChanges:
         return f"SecurityChanges: Added: {add} Removed: {rem}"
 
 
+@lean_type("QuantConnect.Data.UniverseSelection.CoarseFundamental")
 class CoarseFundamental:
     __slots__ = ("symbol", "price", "value", "volume", "dollar_volume", "has_fundamental_data",
                  "price_factor", "split_factor", "end_time")

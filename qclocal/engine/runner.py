@@ -36,6 +36,7 @@ from qclocal.engine.data_types import (
 )
 from qclocal.engine.enums import DataNormalizationMode, Resolution, SecurityType
 from qclocal.engine.feed import EventStream, Stream, Subscription, load_stream
+from qclocal.engine.lean_api import lean_type
 from qclocal.engine.margin import MarginCallScan
 from qclocal.engine.portfolio_target import CoarseFundamental, SecurityChanges
 from qclocal.engine.results import BacktestResult, Sampler, build_statistics, chart
@@ -129,7 +130,7 @@ class Engine:
             return start - warm
         if isinstance(warm, int) and warm > 0:
             hours = exchange_hours(self.data_folder, "equity")
-            res = algo._warmup_resolution or min((s.resolution for s in algo._subscriptions), default=Resolution.DAILY)
+            res = algo._warmup_resolution or algo.settings.warmup_resolution or min((s.resolution for s in algo._subscriptions), default=Resolution.DAILY)
             if res == Resolution.DAILY:
                 days, d = 0, start.date()
                 while days < warm:
@@ -563,6 +564,7 @@ class Engine:
         return round(time_in_universe / unit) * unit >= minimum
 
 
+@lean_type("QuantConnect.Securities.MarginInterestRateParameters")
 class MarginInterestRateParameters:
     """What LEAN passes to ``apply_margin_interest_rate``: the security and the current UTC time."""
 

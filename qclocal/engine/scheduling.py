@@ -13,14 +13,17 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from qclocal.data.market_hours import ExchangeHours
+from qclocal.engine.lean_api import lean_type
 
 
+@lean_type("QuantConnect.Scheduling.IDateRule")
 class DateRule:
     def __init__(self, name: str, dates: Callable[[date, date], Iterator[date]]):
         self.name = name
         self.dates = dates
 
 
+@lean_type("QuantConnect.Scheduling.ITimeRule")
 class TimeRule:
     def __init__(self, name: str, times: Callable[[date], list[datetime]]):
         self.name = name
@@ -43,6 +46,7 @@ def _only(day: date) -> Callable[[date, date], Iterator[date]]:
     return lambda s, e: iter([day])
 
 
+@lean_type("QuantConnect.Scheduling.DateRules")
 class DateRules:
     def __init__(self, algorithm: Any):
         self._algo = algorithm
@@ -107,11 +111,8 @@ class DateRules:
             symbol, days_offset = None, symbol
         return self._period_start(symbol, days_offset, lambda d: d.year)
 
-    def __getattr__(self, name: str) -> Any:
-        from qclocal.engine.errors import missing_member
-        raise missing_member("DateRules", name)
 
-
+@lean_type("QuantConnect.Scheduling.TimeRules")
 class TimeRules:
     def __init__(self, algorithm: Any):
         self._algo = algorithm
@@ -159,11 +160,8 @@ class TimeRules:
             return out
         return TimeRule(f"Every {interval}", times)
 
-    def __getattr__(self, name: str) -> Any:
-        from qclocal.engine.errors import missing_member
-        raise missing_member("TimeRules", name)
 
-
+@lean_type("QuantConnect.Scheduling.ScheduledEvent")
 class ScheduledEvent:
     def __init__(self, name: str, moments: Iterator[datetime], callback: Callable[[], Any]):
         self.name = name
@@ -175,6 +173,7 @@ class ScheduledEvent:
         return next(self._moments, None)
 
 
+@lean_type("QuantConnect.Scheduling.ScheduleManager")
 class Scheduler:
     """Holds every event and fires those due. ``schedule`` on the algorithm is this object."""
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from qclocal.data.market_hours import ExchangeHours
 from qclocal.engine.data_types import Bar, BaseData, DataDictionary, QuoteBar, TradeBar
 from qclocal.engine.enums import DataNormalizationMode, Resolution, SecurityType
-from qclocal.engine.errors import missing_member
+from qclocal.engine.lean_api import lean_type
 from qclocal.engine.orders import InteractiveBrokersFeeModel, NullSlippageModel, ZeroFeeModel
 from qclocal.engine.symbols import Symbol
 
@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from qclocal.engine.feed import Subscription
 
 
+@lean_type("QuantConnect.Securities.SecurityExchange")
 class SecurityExchange:
     def __init__(self, hours: ExchangeHours, clock: Any):
         self.hours = hours
@@ -33,6 +34,7 @@ class SecurityExchange:
         return self.hours.is_open(moment)
 
 
+@lean_type("QuantConnect.Securities.SecurityCache")
 class SecurityCache:
     __slots__ = ("trade_bar", "quote_bar", "custom", "price", "open", "high", "low", "close",
                  "bid_price", "ask_price", "last_trade_end", "last_quote_end")
@@ -83,6 +85,7 @@ class SecurityCache:
                                       quote.last_ask_size / factor, quote.end_time, quote.is_fill_forward)
 
 
+@lean_type("QuantConnect.Securities.SecurityHolding")
 class SecurityHolding:
     def __init__(self, security: Security):
         self._security = security
@@ -115,6 +118,7 @@ class SecurityHolding:
         return f"{self.symbol}: {self.quantity} @ {self.average_price:.4f}"
 
 
+@lean_type("QuantConnect.Securities.Security")
 class Security:
     def __init__(self, symbol: Symbol, exchange: SecurityExchange, resolution: Resolution, leverage: float,
                  normalization: DataNormalizationMode, security_type: SecurityType):
@@ -180,12 +184,8 @@ class Security:
         raise NotImplementedError("Security.set_data_normalization_mode after subscription is not supported by "
                                   "qclocal; pass data_normalization_mode to add_equity instead")
 
-    def __getattr__(self, name: str) -> Any:
-        if name.startswith("_"):
-            raise AttributeError(name)
-        raise missing_member("Security", name)
 
-
+@lean_type("QuantConnect.Securities.SecurityManager")
 class SecurityManager(DataDictionary):
     """``self.securities``: Security objects keyed by Symbol, also reachable by ticker string."""
 

@@ -12,8 +12,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from qclocal.engine.enums import Market, SecurityType
+from qclocal.engine.lean_api import check_default, lean_type
 
 
+@lean_type("QuantConnect.Symbol")
 class Symbol:
     __slots__ = ("value", "id", "security_type", "market", "_first")
 
@@ -31,8 +33,9 @@ class Symbol:
     @staticmethod
     def create(ticker: str, security_type: SecurityType = SecurityType.EQUITY, market: str = Market.USA) -> Symbol:
         """``Symbol.Create``: an equity ticker resolves through the map files as of today, as ``add_equity`` does."""
+        check_default("Symbol.create", "market", market or Market.USA, Market.USA)
         sid = Symbol.resolver(ticker) if security_type == SecurityType.EQUITY and Symbol.resolver else None
-        return Symbol(ticker, security_type, market, sid=sid)
+        return Symbol(ticker, security_type, Market.USA, sid=sid)
 
     def _key(self) -> tuple:
         return (self._first, int(self.security_type), self.market)

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from qclocal.engine.enums import OrderStatus, OrderType, Resolution
+from qclocal.engine.lean_api import lean_type
 from qclocal.engine.orders import (
     CashAmount,
     Order,
@@ -33,6 +34,7 @@ STALE_PRICE = timedelta(hours=1)
 LIQUIDATE_FROM_DELISTING = "Liquidate from delisting"   # BrokerageTransactionHandler.LiquidateFromDelistingTag
 
 
+@lean_type("QuantConnect.Orders.MarketOnCloseOrder")
 class MarketOnCloseOrder:
     """Holds LEAN's global MOC submission buffer (``MarketOnCloseOrder.submission_time_buffer``)."""
 
@@ -40,6 +42,7 @@ class MarketOnCloseOrder:
     submission_time_buffer = DEFAULT_SUBMISSION_TIME_BUFFER
 
 
+@lean_type("QuantConnect.Securities.SecurityTransactionManager")
 class Transactions:
     """``self.transactions``: the order book of the algorithm and the backtesting brokerage."""
 

@@ -4,6 +4,8 @@ Values are floats (LEAN computes in decimal); see tests/qclocal/test_indicators.
 against LEAN's own indicator test data.
 """
 
+from qclocal.engine.lean_api import lean_type
+
 from .averages import (
     ExponentialMovingAverage,
     MovingAverageType,
@@ -79,3 +81,9 @@ __all__ = [
     "WindowIndicator",
     "moving_average",
 ]
+
+# Each class stands for LEAN's type of the same name; qclocal-only helpers have no LEAN type.
+_QCLOCAL_ONLY = {"IndicatorUpdatedEvent", "moving_average"}
+for _name in __all__:
+    if _name not in _QCLOCAL_ONLY:
+        lean_type(f"QuantConnect.Indicators.{_name}", guard_setting=False)(globals()[_name])  # hot path

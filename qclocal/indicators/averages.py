@@ -9,6 +9,8 @@ from collections.abc import Callable
 from enum import Enum
 from typing import Any
 
+from qclocal.engine.lean_api import LeanEnum
+
 from .core import Indicator, IndicatorDataPoint, bind_overload, check_period, format_number
 
 # Running sums are re-added exactly every so many samples so float drift cannot build up.
@@ -164,7 +166,7 @@ class WilderMovingAverage(Indicator):
         super().reset()
 
 
-class MovingAverageType(Enum):
+class MovingAverageType(Enum, metaclass=LeanEnum):
     """LEAN's ``MovingAverageType``; qclocal implements SIMPLE, EXPONENTIAL and WILDERS."""
 
     SIMPLE = "Simple"

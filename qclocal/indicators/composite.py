@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from qclocal.engine.lean_api import LeanConstants
+
 from .averages import ExponentialMovingAverage, SimpleMovingAverage
 from .core import (
     ConstantIndicator,
@@ -111,7 +113,7 @@ def _compose(name: str | None, left: IndicatorBase, right: Any, composer: Compos
     )
 
 
-class IndicatorExtensions:
+class IndicatorExtensions(metaclass=LeanConstants):
     """LEAN's ``IndicatorExtensions`` as called from Python (``IndicatorExtensions.of(second, first)``)."""
 
     @staticmethod

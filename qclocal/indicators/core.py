@@ -22,6 +22,8 @@ from decimal import Decimal
 from enum import IntEnum
 from typing import Any
 
+from qclocal.engine.lean_api import LeanEnum
+
 from .rolling_window import RollingWindow, _as_int
 
 _log = logging.getLogger(__name__)
@@ -99,7 +101,7 @@ def _point(symbol: Any, time: Any, value: float) -> IndicatorDataPoint:
 _new_point = object.__new__
 
 
-class IndicatorStatus(IntEnum):
+class IndicatorStatus(IntEnum, metaclass=LeanEnum):
     SUCCESS = 0
     INVALID_INPUT = 1
     MATH_ERROR = 2
