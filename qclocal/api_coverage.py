@@ -45,7 +45,7 @@ def live_objects() -> dict[type, Any]:
     """One live instance of every ``@lean_type`` class (the class itself for enums), from a small backtest."""
     import qclocal.algorithm_imports  # noqa: F401 - registers every class AlgorithmImports exposes
     from qclocal import indicators as ind
-    from qclocal.engine import orders
+    from qclocal.engine import corporate, margin, orders
     from qclocal.engine.algorithm import QCAlgorithm
     from qclocal.engine.custom_data import Fred, PythonData
     from qclocal.engine.data_types import Bar, BaseData, QuoteBar
@@ -107,6 +107,11 @@ def live_objects() -> dict[type, Any]:
         ind.RollingWindow(3), ind.ConstantIndicator("c", 1.0), ind.Delay(2), ind.Momentum(2),
         ind.RateOfChangePercent(2), ind.Sum(2), ind.TrueRange(), ind.Variance(2), ind.WilderMovingAverage(2),
         ind.ParabolicStopAndReverseExtended(), ind.IndicatorExtensions.plus(sma, sma), *algo.indicators,
+        corporate.Split(security.symbol, when, 100.0, 0.5, corporate.SplitType.SPLIT_OCCURRED),
+        corporate.Dividend(security.symbol, when, 0.5, 100.0),
+        corporate.Delisting(security.symbol, when, 100.0, corporate.DelistingType.DELISTED),
+        corporate.SymbolChangedEvent(security.symbol, when, "OLD", "SPY"), orders.SubmitOrderRequest.from_order(order),
+        margin.DefaultMarginCallModel(algo.portfolio),
     ]
     for obj in objects:
         seen.setdefault(type(obj), obj)

@@ -585,7 +585,7 @@ class QCAlgorithm:
         """Bars as a DataFrame with a (symbol, time) MultiIndex; ``time`` is the bar end time."""
         if isinstance(symbols, type):
             raise missing_member("QCAlgorithm", "history(<data type>, ...)")
-        for name in sorted(set(kwargs) - {"start", "end"}):  # LEAN's fill_forward=, extended_market_hours=, ...
+        for name in sorted(set(kwargs) - {"start", "end", "data_normalization_mode"}):  # fill_forward=, ...
             check_default("history", name, kwargs[name], None)
         syms = [symbols] if isinstance(symbols, str | Symbol | Security) else list(symbols)
         securities = [self._security_of(s) for s in syms]

@@ -33,15 +33,18 @@ from typing import Any
 
 from qclocal.data import lean_format
 from qclocal.data.sid import equity_sid
+from qclocal.engine.lean_api import LeanEnum, lean_type
 from qclocal.engine.symbols import Symbol
 
 
-class SplitType(IntEnum):
+@lean_type("QuantConnect.SplitType")
+class SplitType(IntEnum, metaclass=LeanEnum):
     WARNING = 0
     SPLIT_OCCURRED = 1
 
 
-class DelistingType(IntEnum):
+@lean_type("QuantConnect.DelistingType")
+class DelistingType(IntEnum, metaclass=LeanEnum):
     WARNING = 0
     DELISTED = 1
 
@@ -59,6 +62,7 @@ class _Event:
     is_fill_forward = False
 
 
+@lean_type("QuantConnect.Data.Market.Split")
 class Split(_Event):
     """``Common/Data/Market/Split.cs``: ``value`` is the reference price."""
 
@@ -75,6 +79,7 @@ class Split(_Event):
         return f"{kind}: {self.symbol}: {self.split_factor} | {self.value}"
 
 
+@lean_type("QuantConnect.Data.Market.Dividend")
 class Dividend(_Event):
     """``Common/Data/Market/Dividend.cs``: ``value`` is the distribution per share."""
 
@@ -90,6 +95,7 @@ class Dividend(_Event):
         return f"Dividend: {self.symbol}: {self.value} | {self.reference_price}"
 
 
+@lean_type("QuantConnect.Data.Market.Delisting")
 class Delisting(_Event):
     """``Common/Data/Market/Delisting.cs``: ``value`` is the last price; ``ticket`` the liquidation order's."""
 
@@ -104,6 +110,7 @@ class Delisting(_Event):
         return f"{kind}: {self.symbol} {self.time}"
 
 
+@lean_type("QuantConnect.Data.Market.SymbolChangedEvent")
 class SymbolChangedEvent(_Event):
     """``Common/Data/Market/SymbolChangedEvent.cs``: the ticker in force changed from ``old_symbol``."""
 

@@ -21,6 +21,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from qclocal.engine.enums import OrderType
+from qclocal.engine.lean_api import LeanConstants, lean_type
 from qclocal.engine.orders import Order, OrderFeeParameters, OrderTicket, SubmitOrderRequest
 
 if TYPE_CHECKING:
@@ -31,6 +32,7 @@ MARGIN_CALL_TAG = "Margin Call"          # Common/Messages/Messages.Securities.c
 WARNING_MARGIN_FRACTION = 0.05
 
 
+@lean_type("QuantConnect.Securities.DefaultMarginCallModel")
 class DefaultMarginCallModel:
     """``DefaultMarginCallModel(portfolio, default_order_properties, margin_buffer=0.10)``."""
 
@@ -100,7 +102,8 @@ class NullMarginCallModel:
         return []
 
 
-class MarginCallModel:
+@lean_type("QuantConnect.Securities.MarginCallModel")
+class MarginCallModel(metaclass=LeanConstants):
     NULL = NullMarginCallModel()
 
 

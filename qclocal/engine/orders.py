@@ -221,6 +221,7 @@ class VolumeShareSlippageModel:
         return asset.price * self.price_impact * share * share
 
 
+@lean_type("QuantConnect.Orders.SubmitOrderRequest")
 class SubmitOrderRequest:
     """An order to submit, as LEAN's margin-call model hands it to ``on_margin_call`` (Common/Orders/
     SubmitOrderRequest.cs). Algorithms may build new ones there:
