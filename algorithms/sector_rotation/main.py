@@ -23,6 +23,7 @@ from models.lean_history import wide
 MODEL_FAMILIES = ("ridge", "tree", "lstm")
 FAMILIES = (*MODEL_FAMILIES, "ensemble", "momentum", "equal")
 PRICE_DAYS = 400  # calendar days of closes: 12-1 momentum needs 13 month starts
+WARMUP_DAYS = 7
 
 
 class SectorRotation(QCAlgorithm):
@@ -55,6 +56,7 @@ class SectorRotation(QCAlgorithm):
             newest = timeline.as_of(self.end_date + timedelta(days=1))  # raises naming the training command
             series.update(newest.feature_names)
         self.fred = {s: self.add_data(Fred, s, Resolution.DAILY).symbol for s in sorted(series)}
+        self.set_warm_up(timedelta(days=WARMUP_DAYS))  # prices are known at the first month start
         self.first_spy = 0.0
         self.schedule.on(self.date_rules.month_start(self.spy), self.time_rules.after_market_open(self.spy, 30),
                          self.rebalance)
@@ -86,6 +88,8 @@ class SectorRotation(QCAlgorithm):
         return np.mean(forecasts, axis=0), ", ".join(cutoffs)
 
     def rebalance(self) -> None:
+        if self.is_warming_up:
+            return
         history = self.history(list(self.symbols.values()), timedelta(days=PRICE_DAYS), Resolution.DAILY)
         closes = wide(history, "close", tickers=self.assets)
         today = pd.Timestamp(self.time.date())
@@ -103,6 +107,8 @@ class SectorRotation(QCAlgorithm):
             self.plot("Weights", ticker, float(weight))
 
     def on_data(self, data: Slice) -> None:
+        if self.is_warming_up or not data.bars.contains_key(self.spy):
+            return
         spy = float(self.securities[self.spy].price)
         if spy > 0:
             self.first_spy = self.first_spy or spy

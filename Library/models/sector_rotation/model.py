@@ -26,13 +26,16 @@ from sklearn.tree import DecisionTreeRegressor
 
 from .dataset import HORIZON, windows
 
-__all__ = ["ClippedScaler", "FAMILIES", "RIDGE_ALPHAS", "TREE_GRID", "LSTM_SIZES", "LOOKBACK", "CV_FOLDS", "Forecaster",
+__all__ = ["ClippedScaler", "FAMILIES", "RIDGE_ALPHAS", "TREE_GRID", "TREE_GRIDS", "LSTM_SIZES", "LOOKBACK", "CV_FOLDS", "Forecaster",
            "build_lstm", "fit_sklearn", "lstm_parameter_count"]
 
 FAMILIES = ("ridge", "tree", "lstm")
 RIDGE_ALPHAS = (5.0, 25.0, 50.0, 300.0, 500.0, 1000.0)
 TREE_GRID = {"max_leaf_nodes": (10, 20, 50, 100), "min_samples_split": (2, 5, 10, 20),
              "min_samples_leaf": (1, 2, 4, 8)}
+# "fixed": the tree the source reports choosing (no search)
+TREE_GRIDS = {"source": TREE_GRID, "fixed": {"max_leaf_nodes": (50,), "min_samples_split": (10,),
+                                             "min_samples_leaf": (1,)}}
 CV_FOLDS = 5
 LOOKBACK = 12  # months of features the LSTM sees
 CLIP = 5.0     # standardised features are clipped to +-CLIP (a new regime must not blow up a linear model)
@@ -52,12 +55,14 @@ class Forecaster:
     """A fitted model of one family: ``predict(features)`` -> one row of asset returns per usable feature row.
 
     ``estimator`` is a scikit-learn pipeline (scaler inside) for ridge and tree; for the LSTM, ``networks``
-    holds one Keras model per seed (their mean is the forecast) and ``scaler`` the training-window scaler.
+    holds one Keras model per seed (their mean is the forecast), ``scaler`` the training-window feature scaler
+    and ``target`` the training-window target scaler (the networks predict standardised returns).
     """
 
     family: str
     estimator: Any = None
     scaler: StandardScaler | None = None
+    target: StandardScaler | None = None
     networks: list[Any] = field(default_factory=list)
     lookback: int = 1
 
@@ -67,13 +72,13 @@ class Forecaster:
         features = np.asarray(features, dtype=float)
         if self.family != "lstm":
             return np.asarray(self.estimator.predict(features)), np.arange(len(features))
-        assert self.scaler is not None
+        assert self.scaler is not None and self.target is not None
         batch, ends = windows(_scale(self.scaler, features), self.lookback)
         if len(ends) == 0:
             return np.empty((0, self.networks[0].output_shape[-1])), ends
         nets = self.networks if member is None else [self.networks[member]]
         preds = [np.asarray(net(batch.astype("float32"), training=False)) for net in nets]
-        return np.mean(preds, axis=0), ends
+        return self.target.inverse_transform(np.mean(preds, axis=0)), ends
 
     def forecast_last(self, features: pd.DataFrame, feature_names: list[str], member: int | None = None
                       ) -> np.ndarray:

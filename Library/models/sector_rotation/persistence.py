@@ -1,6 +1,6 @@
 """Save model timelines to the ObjectStore and load them as of a date: one timeline per family, under
 ``sector_rotation_<family>/<cutoff>/`` (``model.joblib`` for ridge and tree; ``scaler.joblib`` and
-``lstm_<k>.keras``, one per seed, for the LSTM), with the manifest of :mod:`models.store`. The manifest lists the
+``target.joblib`` and ``lstm_<k>.keras``, one per seed, for the LSTM), with the manifest of :mod:`models.store`. The manifest lists the
 FRED series the model reads (``feature_names``) and its outputs (``extra.assets``).
 """
 
@@ -25,7 +25,8 @@ def timeline_name(family: str) -> str:
 def save_trained(object_store: Any, trained: Trained) -> str:
     f = trained.forecaster
     if trained.family == "lstm":
-        artifacts: dict[str, Any] = {"scaler": f.scaler, **{f"lstm_{k}": net for k, net in enumerate(f.networks)}}
+        artifacts: dict[str, Any] = {"scaler": f.scaler, "target": f.target,
+                                     **{f"lstm_{k}": net for k, net in enumerate(f.networks)}}
     else:
         artifacts = {"model": f.estimator}
     return save_model(object_store, timeline_name(trained.family), trained.cutoff, artifacts,
@@ -59,7 +60,7 @@ def forecaster_of(loaded: LoadedModel) -> tuple[Forecaster, list[str]]:
     if family == "lstm":
         names = sorted((n for n in loaded.manifest["artifacts"] if n.startswith("lstm_")),
                        key=lambda n: int(n.split("_")[1]))
-        forecaster = Forecaster("lstm", scaler=loaded["scaler"], networks=[loaded[n] for n in names],
+        forecaster = Forecaster("lstm", scaler=loaded["scaler"], target=loaded["target"], networks=[loaded[n] for n in names],
                                 lookback=int(extra["lookback"]))
     else:
         forecaster = Forecaster(str(family), estimator=loaded["model"])

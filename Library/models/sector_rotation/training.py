@@ -53,7 +53,8 @@ def _fit_lstm(X: np.ndarray, y: np.ndarray, train_rows: np.ndarray, n_out: int, 
     scaler = StandardScaler().fit(X[: train_rows[-1] + 1])
     batch, ends = windows(np.clip(scaler.transform(X), -CLIP, CLIP), lookback)
     keep = np.isin(ends, train_rows)
-    batch, targets = batch[keep].astype("float32"), y[ends[keep]].astype("float32")
+    target = StandardScaler().fit(y[train_rows])
+    batch, targets = batch[keep].astype("float32"), target.transform(y[ends[keep]]).astype("float32")
     n_stop = int(round(len(batch) * float(params["early_stopping_fraction"])))
     if len(batch) - n_stop - HORIZON < 12:
         raise ValueError(f"too few LSTM training windows ({len(batch)}) for lookback {lookback}: use an earlier "
@@ -70,7 +71,8 @@ def _fit_lstm(X: np.ndarray, y: np.ndarray, train_rows: np.ndarray, n_out: int, 
                           callbacks=callbacks if n_stop else [], shuffle=True)
         networks.append(net)
         epochs.append(len(history.history["loss"]))
-    return Forecaster("lstm", scaler=scaler, networks=networks, lookback=lookback), {"epochs_run": epochs}
+    forecaster = Forecaster("lstm", scaler=scaler, target=target, networks=networks, lookback=lookback)
+    return forecaster, {"epochs_run": epochs}
 
 
 def _mae(forecaster: Forecaster, X: np.ndarray, y: np.ndarray, rows: np.ndarray, member: int | None = None
