@@ -36,10 +36,10 @@ class SectorRotation(QCAlgorithm):
         if self.family not in FAMILIES:
             raise ValueError(f"parameter family must be one of {FAMILIES}, got {self.family!r}")
         self.assets = sr.assets(str(self.get_parameter("etf-set", "spdr")).strip().lower())
-        self.rule = {"shrinkage": float(self.get_parameter("shrinkage", 0.3)),
-                     "threshold": float(self.get_parameter("threshold", 0.15)),
-                     "multiplier": float(self.get_parameter("multiplier", 5)),
-                     "fallback": str(self.get_parameter("fallback", "positive"))}
+        self.shrinkage = float(self.get_parameter("shrinkage", 0.3))
+        self.threshold = float(self.get_parameter("threshold", 0.15))
+        self.multiplier = float(self.get_parameter("multiplier", 5))
+        self.fallback = str(self.get_parameter("fallback", "positive"))
         slippage = float(self.get_parameter("slippage", 0.0005))
 
         self.symbols = {t: self.add_equity(t, Resolution.DAILY).symbol for t in self.assets}
@@ -98,9 +98,10 @@ class SectorRotation(QCAlgorithm):
         if self.family == "equal":
             weights = pd.Series(1.0 / len(self.assets), index=self.assets)
         else:
-            weights = sr.allocate(pd.Series(forecast, index=self.assets), **self.rule)
+            weights = sr.allocate(pd.Series(forecast, index=self.assets), shrinkage=self.shrinkage,
+                                  threshold=self.threshold, multiplier=self.multiplier, fallback=self.fallback)
         self.log(f"REBALANCE {today.date()} family={self.family} {source} "
-                 f"forecast={ {t: round(float(v), 5) for t, v in zip(self.assets, forecast)} } "
+                 f"forecast={ {t: round(float(v), 5) for t, v in zip(self.assets, forecast, strict=True)} } "
                  f"weights={ {t: round(float(w), 5) for t, w in weights.items()} }")
         self.set_holdings([PortfolioTarget(self.symbols[t], float(w)) for t, w in weights.items()])
         for ticker, weight in weights.items():

@@ -11,10 +11,28 @@ Keras is imported only when an LSTM is built.
 from __future__ import annotations
 
 from .dataset import HORIZON, Panel, forward_returns, make_panel, splits
-from .evaluation import BacktestResult, backtest, baseline_forecasts, mae_table, metrics, metrics_table, \
-    momentum_forecast
-from .features import BENCHMARK, ETF_SETS, FRED_SETS, HISTORY_MONTHS, SOURCE_FUNDS, assets, closes_before, \
-    fred_series, macro_features, month_starts, trailing_returns
+from .evaluation import (
+    BacktestResult,
+    backtest,
+    baseline_forecasts,
+    mae_table,
+    metrics,
+    metrics_table,
+    momentum_forecast,
+)
+from .features import (
+    BENCHMARK,
+    ETF_SETS,
+    FRED_SETS,
+    HISTORY_MONTHS,
+    SOURCE_FUNDS,
+    assets,
+    closes_before,
+    fred_series,
+    macro_features,
+    month_starts,
+    trailing_returns,
+)
 from .model import FAMILIES, LSTM_SIZES, TREE_GRIDS, Forecaster, build_lstm, lstm_parameter_count
 from .persistence import STRATEGY, forecaster_of, model_timeline, save_timeline, timeline_name
 from .rules import allocate, allocate_panel

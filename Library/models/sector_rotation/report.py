@@ -19,11 +19,10 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from .dataset import make_panel
-from .evaluation import BacktestResult, backtest, baseline_forecasts, mae_table, metrics, metrics_table
+from .evaluation import BacktestResult, backtest, baseline_forecasts, mae_table, metrics_table
 from .features import BENCHMARK, assets, macro_features, month_starts
 from .rules import allocate_panel
 from .training import predictions, train_timeline
