@@ -75,7 +75,8 @@ class SectorRotation(QCAlgorithm):
         if self.family == "equal":
             return np.zeros(len(self.assets)), "equal weight"
         history = self.history(list(self.fred.values()), timedelta(days=31 * sr.HISTORY_MONTHS), Resolution.DAILY)
-        features = sr.macro_features(wide(history, "value", tickers=list(self.fred)), dates)
+        # a series without a value in the window (not yet published) is all-NaN: no change, as in research
+        features = sr.macro_features(wide(history, "value").reindex(columns=list(self.fred)), dates)
         forecasts, cutoffs = [], []
         for family, timeline in self.timelines.items():
             loaded = timeline.as_of(self.time)  # newest cutoff strictly before today

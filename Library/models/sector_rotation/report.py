@@ -6,8 +6,8 @@
 ``--prices``: a folder of Yahoo-style CSVs (``close/<T>.csv`` or ``.csv.gz``, ``Date,Close`` adjusted).
 ``--fred``: a LEAN data folder whose ``alternative/fred/<id>.csv`` files ``qclocal data import`` wrote, dated by
 release (docs/data.md), so every feature is as of its release. Models are refit each January (expanding window,
-one-month purge); the first cutoff is the day after ``--train-end``, and every decision date is predicted by the
-newest model cut off before it.
+one-month purge; ``--refit none``: one model, trained through ``--train-end``); the first cutoff is the day after
+``--train-end``, and every decision date is predicted by the newest model cut off before it.
 """
 
 from __future__ import annotations
@@ -108,7 +108,7 @@ def plot_equity(results: dict[str, BacktestResult], title: str = "Equity (log sc
 def run_report(prices: str | Path, fred_folder: str | Path, *, etf_set: str = "spdr9",
                data_start: str = "2000-01-01", train_end: str = "2014-12-31", test_start: str = "2015-01-01",
                test_end: str = "2020-12-31", families: Sequence[str] = ("ridge", "tree", "lstm"),
-               lstm: dict | None = None, slippage: float = 0.0005, rule: dict | None = None,
+               lstm: dict | None = None, slippage: float = 0.0005, rule: dict | None = None, refit: str = "yearly",
                log: Callable[[str], None] = print) -> dict[str, Any]:
     """Train yearly timelines, predict the test years out of sample, and compare MAE and backtests."""
     names = assets(etf_set)
@@ -117,7 +117,10 @@ def run_report(prices: str | Path, fred_folder: str | Path, *, etf_set: str = "s
     dates = month_starts(closes.dropna(how="all").index)
     panel = make_panel(macro_features(fred, dates), closes, names)
     first_cutoff = pd.Timestamp(train_end) + pd.Timedelta(days=1)
+    if refit not in ("yearly", "none"):
+        raise ValueError(f"refit must be 'yearly' or 'none', got {refit!r}")
     cutoffs = [d.date() for d in pd.date_range(first_cutoff, test_end, freq="YS")] or [first_cutoff.date()]
+    cutoffs = cutoffs if refit == "yearly" else cutoffs[:1]
     test = panel.dates[(panel.dates >= pd.Timestamp(test_start)) & (panel.dates <= pd.Timestamp(test_end))]
     log(f"sector_rotation report: {etf_set} {names}, {panel.features.shape[1]} FRED series, decisions "
         f"{panel.dates[0].date()}..{panel.dates[-1].date()}, cutoffs {[str(c) for c in cutoffs]}")
@@ -173,6 +176,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--test-start", default="2015-01-01")
     parser.add_argument("--test-end", default="2020-12-31")
     parser.add_argument("--families", default="ridge,tree,lstm")
+    parser.add_argument("--refit", default="yearly", help="yearly, or none: one model cut off after --train-end")
     parser.add_argument("--lstm-size", default="small")
     parser.add_argument("--lstm-seeds", default="0,1,2")
     parser.add_argument("--lstm-epochs", type=int, default=100)
@@ -183,7 +187,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             "epochs": args.lstm_epochs}
     out = run_report(args.prices, args.fred, etf_set=args.etf_set, data_start=args.data_start,
                      train_end=args.train_end, test_start=args.test_start, test_end=args.test_end,
-                     families=args.families.split(","), lstm=lstm, slippage=args.slippage)
+                     families=args.families.split(","), lstm=lstm, slippage=args.slippage, refit=args.refit)
     if args.json:
         Path(args.json).write_text(json.dumps({"mae": out["mae"].to_dict(), "table": out["table"].to_dict(),
                                                "seconds": out["seconds"]}, indent=1, default=float))
