@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 from AlgorithmImports import *
 from models import sector_rotation as sr
+from models.dates import as_timestamp
 from models.lean_history import wide
 
 MODEL_FAMILIES = ("ridge", "tree", "lstm")
@@ -62,11 +63,7 @@ class SectorRotation(QCAlgorithm):
                          self.rebalance)
 
     def _date_parameter(self, name: str, default: str) -> datetime:
-        value = str(self.get_parameter(name, default))
-        try:
-            return datetime.strptime(value, "%Y-%m-%d")
-        except ValueError:
-            raise ValueError(f"parameter {name} must be a date YYYY-MM-DD, got {value!r}") from None
+        return as_timestamp(self.get_parameter(name, default), f"parameter {name}").to_pydatetime()
 
     def _forecast(self, closes: pd.DataFrame, dates: pd.DatetimeIndex) -> tuple[np.ndarray, str]:
         """Next month's forecast per asset, and where it came from."""
