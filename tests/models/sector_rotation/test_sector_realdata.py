@@ -24,6 +24,7 @@ def test_report_reads_csv_and_csv_gz(tmp_path):
 
 
 @pytest.mark.realdata
+@pytest.mark.slow
 def test_ridge_report_on_real_data(market_data, tmp_path, capsys):
     from models.sector_rotation.features import FRED_SETS
 
