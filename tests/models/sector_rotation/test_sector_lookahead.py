@@ -26,7 +26,7 @@ def _market(seed: int = 3) -> tuple[pd.DataFrame, pd.DataFrame]:
 def _decisions(closes, fred, family) -> pd.DataFrame:
     dates = sr.month_starts(closes.index)
     panel = sr.make_panel(sr.macro_features(fred, dates), closes, ASSETS)
-    cutoffs = [pd.Timestamp("2019-01-01").date(), pd.Timestamp("2020-01-01").date()]
+    cutoffs = [pd.Timestamp("2019-01-01").date()]  # the model deciding at T; its forecasts after T still move
     models = sr.train_timeline(family, panel, cutoffs, progress=False, tree_grid=sr.TREE_GRIDS["fixed"],
                                lstm={"size": "tiny", "epochs": 2, "seeds": (0,)})
     forecasts = sr.predictions(models, panel, panel.dates[panel.dates >= pd.Timestamp("2019-01-01")])
