@@ -1,5 +1,7 @@
-"""No look-ahead: changing FRED values published after t, or prices after t, never changes a forecast or weight
-at or before t (features as of release, labels purged by one month, as-of models), for every family."""
+"""No look-ahead: changing FRED values published after t, or prices from t's close on (a decision at t is made
+before its close), never changes a weight at or before t, for every family. The model deciding at t is cut off
+the day before t, so its last unpurged label would end at t's close: the one-month purge is what keeps the
+weight at t unchanged."""
 
 from __future__ import annotations
 
@@ -26,10 +28,10 @@ def _market(seed: int = 3) -> tuple[pd.DataFrame, pd.DataFrame]:
 def _decisions(closes, fred, family) -> pd.DataFrame:
     dates = sr.month_starts(closes.index)
     panel = sr.make_panel(sr.macro_features(fred, dates), closes, ASSETS)
-    cutoffs = [pd.Timestamp("2019-01-01").date()]  # the model deciding at T; its forecasts after T still move
+    cutoffs = [(T - pd.Timedelta(days=1)).date()]
     models = sr.train_timeline(family, panel, cutoffs, progress=False, tree_grid=sr.TREE_GRIDS["fixed"],
                                lstm={"size": "tiny", "epochs": 2, "seeds": (0,)})
-    forecasts = sr.predictions(models, panel, panel.dates[panel.dates >= pd.Timestamp("2019-01-01")])
+    forecasts = sr.predictions(models, panel, panel.dates[panel.dates >= pd.Timestamp("2019-05-01")])
     return sr.allocate_panel(forecasts, threshold=0.002)
 
 
@@ -42,8 +44,9 @@ def test_data_after_t_never_changes_a_weight_at_or_before_t(family):
     later = changed_fred.index > T
     changed_fred.loc[later] = changed_fred.loc[later] * rng.uniform(0.5, 1.5, changed_fred.loc[later].shape)
     changed_closes = closes.copy()
-    changed_closes.loc[changed_closes.index > T] *= rng.uniform(0.8, 1.2, changed_closes.loc[
-        changed_closes.index > T].shape)
+    changed_closes.loc[changed_closes.index >= T] *= rng.uniform(0.8, 1.2, changed_closes.loc[
+        changed_closes.index >= T].shape)
     after = _decisions(changed_closes, changed_fred, family)
+    assert before.loc[T].notna().all()
     pd.testing.assert_frame_equal(before.loc[:T], after.loc[:T])
     assert not before.loc[T + pd.Timedelta(days=1):].equals(after.loc[T + pd.Timedelta(days=1):])
