@@ -164,6 +164,8 @@ DEMOS = {
     # strategy -> (synthetic scenario, its seed, notebook parameters for a small, fast run)
     "tqqq_leverage": ("leveraged-etf", 1, {"variants": "baseline,compact", "size": "tiny", "epochs": "3"}),
     "mag7_lstm": ("mag7", 7, {"refit": "quarterly", "size": "tiny", "epochs": "2"}),
+    "sector_rotation": ("sectors", 7, {"variants": "ridge", "data_start": "2014-01-01",
+                                       "first_cutoff": "2019-01-01"}),
 }
 
 
