@@ -107,6 +107,8 @@ DEMOS = {
     # strategy -> (synthetic scenario, its seed, notebook parameters for a small, fast run)
     "tqqq_leverage": ("leveraged-etf", 1, {"variants": "baseline,compact", "size": "tiny", "epochs": "3"}),
     "mag7_lstm": ("mag7", 7, {"refit": "quarterly", "size": "tiny", "epochs": "2"}),
+    "pairs_reversion": ("pairs", 7, {"grid": "tiny", "epochs": "5", "seeds": "0", "cutoffs": "2019-01-01,2020-01-01",
+                                     "validation_days": "126", "n_jobs": "1"}),
 }
 
 
