@@ -17,6 +17,7 @@ from typing import Any
 
 from AlgorithmImports import *
 from models import pairs_reversion as pr
+from models.dates import as_timestamp
 from models.lean_history import wide
 
 
@@ -50,11 +51,7 @@ class PairsReversion(QCAlgorithm):
         self.cutoff: Any = None
 
     def _date_parameter(self, name: str, default: str) -> datetime:
-        value = str(self.get_parameter(name, default))
-        try:
-            return datetime.strptime(value, "%Y-%m-%d")
-        except ValueError:
-            raise ValueError(f"parameter {name} must be a date YYYY-MM-DD, got {value!r}") from None
+        return as_timestamp(self.get_parameter(name, default), f"parameter {name}").to_pydatetime()
 
     def _as_of_models(self) -> dict[str, Any]:
         loaded = self.timeline.as_of(self.time)  # newest cutoff strictly before today

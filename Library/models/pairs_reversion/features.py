@@ -3,8 +3,9 @@
 Spread (the source's): each leg's close is z-scored with the mean and standard deviation of its *training*
 closes, and the spread is ``z_a - z_b``. The spread's z-score uses the spread's training mean and standard
 deviation (the source used the full sample's, test period included: look-ahead). Rolling features look back
-``window`` rows. Every row depends only on closes at or before its date, so research and the algorithm (which
-calls :func:`compute_features` on ``history()``) compute the same numbers.
+``window`` rows. Every row depends only on closes at or before its date, and rolling statistics are computed per
+window, so research (full history) and the algorithm (:func:`compute_features` on a short ``history()``)
+compute bit-identical numbers.
 """
 
 from __future__ import annotations
@@ -78,9 +79,19 @@ def compute_features(closes: pd.DataFrame, stats: SpreadStats, window: int) -> p
     change = s.pct_change(fill_method=None).replace([np.inf, -np.inf], np.nan)
     frame = pd.DataFrame({
         "spread": s, "z_score": z, "z_score_lag1": z.shift(1), "spread_lag1": s.shift(1),
-        "rolling_mean": s.rolling(window).mean(), "rolling_std": s.rolling(window).std(),
-        "volatility": change.rolling(window).std()}, index=closes.index)
+        "rolling_mean": _rolling(s, window, np.mean), "rolling_std": _rolling(s, window, np.std, ddof=1),
+        "volatility": _rolling(change, window, np.std, ddof=1)}, index=closes.index)
     return frame[list(FEATURE_NAMES)]
+
+
+def _rolling(series: pd.Series, window: int, fn, **kwargs) -> np.ndarray:
+    """``fn`` over each full window ending at a row (NaN if the window holds a NaN), computed per window, so a
+    row's value does not depend on where the history starts (pandas' running sums do, by ~1e-8)."""
+    values = series.to_numpy(dtype=float)
+    out = np.full(len(values), np.nan)
+    if len(values) >= window:
+        out[window - 1:] = fn(np.lib.stride_tricks.sliding_window_view(values, window), axis=1, **kwargs)
+    return out
 
 
 def history_bars(window: int, window_size: int) -> int:

@@ -24,7 +24,7 @@ def test_round_trip_as_of_and_missing_pair(tmp_path, planted, small_timeline):
     window = closes.loc["2017-03-01":"2017-04-30"]
     assert np.allclose(loaded["IEMG_EEM"].probabilities(window), original.probabilities(window), atol=1e-6)
     assert loaded["IEMG_EEM"].probability_threshold == original.probability_threshold
-    with pytest.raises(KeyError, match="no pair SHY_VGSH.*qclocal research research/pairs_reversion.ipynb"):
-        pr.load_as_of(store, date(2018, 6, 1), ["SHY_VGSH"], log=lambda _: None)
+    with pytest.raises(KeyError, match="no pair ARKK_ARKW.*qclocal research research/pairs_reversion.ipynb"):
+        pr.load_as_of(store, date(2018, 6, 1), ["ARKK_ARKW"], log=lambda _: None)
     with pytest.raises(ModelNotFoundError, match="qclocal research research/pairs_reversion.ipynb"):
         pr.load_as_of(store, first, ["IEMG_EEM"], log=lambda _: None)   # not on its own cutoff day
