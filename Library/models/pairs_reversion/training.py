@@ -134,26 +134,24 @@ def prepare(closes: pd.DataFrame, spec: PairSpec, cutoff, *, train_start=None, v
         raise ValueError(f"{spec.name}: only {len(train)} closes before cutoff {cut.date()}; "
                          "load more history or choose a later cutoff")
     stats = fit_stats(train)
-    roles = _roles(closes, stats, spec, cut, validation_days)
+    features, labels, roles = _labelled(closes, stats, spec, cut, validation_days)
     if validation_days > 0:
         first_val = closes.index[roles.role == VALIDATION]
         if len(first_val) == 0:
             raise ValueError(f"{spec.name}: no validation rows before cutoff {cut.date()}")
         stats = fit_stats(train[train.index < first_val[0]])
-        roles = _roles(closes, stats, spec, cut, validation_days)
-    features = compute_features(closes, stats, spec.window)
-    labels = reversion_labels(spread(closes, stats), stats.spread_mean, spec.window, spec.threshold)
+        features, labels, roles = _labelled(closes, stats, spec, cut, validation_days)
     fit_rows = features.to_numpy(dtype=float)[roles.role == TRAIN]
     mean, scale = fit_rows.mean(axis=0), fit_rows.std(axis=0)
     scale[~(scale > 0)] = 1.0
     return Prepared(stats, features, labels, roles, mean, scale)
 
 
-def _roles(closes: pd.DataFrame, stats: SpreadStats, spec: PairSpec, cut: pd.Timestamp,
-           validation_days: int) -> Segments:
+def _labelled(closes: pd.DataFrame, stats: SpreadStats, spec: PairSpec, cut: pd.Timestamp, validation_days: int
+              ) -> tuple[pd.DataFrame, pd.Series, Segments]:
     features = compute_features(closes, stats, spec.window)
     labels = reversion_labels(spread(closes, stats), stats.spread_mean, spec.window, spec.threshold)
-    return segments(features, labels, cut, spec.window, validation_days)
+    return features, labels, segments(features, labels, cut, spec.window, validation_days)
 
 
 def _f1(y: np.ndarray, prob: np.ndarray, threshold: float) -> float:
@@ -250,24 +248,22 @@ def train_cutoff(closes: pd.DataFrame, specs: Sequence[PairSpec], cutoff, *, tra
               for s in specs}
     chosen = {p: configs[int(np.nanargmax(t["val_f1"].fillna(-1.0).to_numpy()))] if len(t) else configs[0]
               for p, t in tables.items()}
-    # the chosen configuration's first seed was already fitted by the search: fit only the other seeds
-    reuse = {p: scored[k] for k, (p, c) in enumerate(search) if c is chosen[p]}
-    todo = [(s.name, seed) for s in specs for seed in seeds if not (seed == seeds[0] and s.name in reuse)]
-    fitted = parallel_map(_fit_job, [_job(inner[p], chosen[p], seed, False) for p, seed in todo],
-                          n_jobs=n_jobs, backend=backend, desc=f"{tag}: seeds" if progress else None)
-    by_key = dict(zip(todo, fitted, strict=True))
-    seeded = [reuse[s.name] if (seed == seeds[0] and s.name in reuse) else by_key[(s.name, seed)]
-              for s in specs for seed in seeds]
+    # the search already fitted the chosen configuration with the first seed: fit only the other seeds
+    runs = {(p, seeds[0]): r for (p, c), r in zip(search, scored, strict=True) if c is chosen[p]}
+    todo = [(s.name, seed) for s in specs for seed in seeds if (s.name, seed) not in runs]
+    runs.update(zip(todo, parallel_map(_fit_job, [_job(inner[p], chosen[p], seed, False) for p, seed in todo],
+                                       n_jobs=n_jobs, backend=backend,
+                                       desc=f"{tag}: seeds" if progress else None), strict=True))
     full = {s.name: prepare(closes, s, cut, train_start=train_start) for s in specs}
     final = parallel_map(_fit_job, [_job(full[s.name], chosen[s.name], seed, True)
                                     for s in specs for seed in seeds],
                          n_jobs=n_jobs, backend=backend, desc=f"{tag}: final fits" if progress else None)
     out = {}
     for k, spec in enumerate(specs):
-        runs = seeded[k * len(seeds):(k + 1) * len(seeds)]
         fits = final[k * len(seeds):(k + 1) * len(seeds)]
-        out[spec.name] = _assemble(spec, cut, chosen[spec.name], seeds, inner[spec.name], full[spec.name], runs,
-                                   fits, tables[spec.name], grid_seconds)
+        out[spec.name] = _assemble(spec, cut, chosen[spec.name], seeds, inner[spec.name], full[spec.name],
+                                   [runs[(spec.name, seed)] for seed in seeds], fits, tables[spec.name],
+                                   grid_seconds)
     return out
 
 
