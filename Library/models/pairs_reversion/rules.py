@@ -2,8 +2,9 @@
 
 Decisions are made after a session's close and filled at the next open (market-on-open), both legs at once.
 
-- **Entry (LSTM):** flat, P > the pair's probability threshold and |z| > ``entry_z``: long the spread (buy A,
-  sell B) when z < 0, short it when z > 0.
+- **Entry (LSTM):** flat, P > the pair's probability threshold and ``entry_z`` < |z| < ``stop_z``: long the
+  spread (buy A, sell B) when z < 0, short it when z > 0. (Without the upper bound, a spread that has drifted
+  beyond the stop is entered and stopped out every other day.)
 - **Entry (z-score baseline):** the same without P.
 - **Exit:** after ``hold_days`` sessions in the trade (the source's 5: the exit order is placed at the close of
   the 5th session after the entry fill, so the position is held exactly 5 sessions, open to open); on a spread
@@ -42,9 +43,11 @@ class RuleParameters:
             raise ValueError("a position needs an exit: set hold_days, stop_z or exit_on_reversion")
 
 
-def entry_direction(z: float, probability: float | None, probability_threshold: float, entry_z: float) -> int:
-    """+1 (long the spread), -1 (short it) or 0. ``probability=None`` is the z-score rule without ML."""
-    if not math.isfinite(z) or abs(z) <= entry_z:
+def entry_direction(z: float, probability: float | None, probability_threshold: float, entry_z: float,
+                    stop_z: float = 0.0) -> int:
+    """+1 (long the spread), -1 (short it) or 0. ``probability=None`` is the z-score rule without ML. A spread
+    already beyond the divergence stop (``stop_z`` > 0) is not entered: the stop would close it at once."""
+    if not math.isfinite(z) or abs(z) <= entry_z or (stop_z and abs(z) >= stop_z):
         return 0
     if probability is not None and not (probability > probability_threshold):
         return 0
@@ -94,7 +97,7 @@ class PairTrader:
             action = Action("exit", self.direction, reason)
             self.direction, self.sessions = 0, 0
             return action
-        direction = entry_direction(z, probability, probability_threshold, r.entry_z)
+        direction = entry_direction(z, probability, probability_threshold, r.entry_z, r.stop_z)
         if not direction:
             return None
         # the entry fills at the next open; the first close after it ends session 1

@@ -55,6 +55,13 @@ def test_no_entry_below_probability_threshold_or_inside_one_sigma():
     assert len(pr.backtest_pair(opens, closes, signals, pr.RuleParameters()).orders) == 4   # day 10 only
 
 
+def test_a_spread_beyond_the_stop_is_not_entered():
+    opens, closes, signals = _path({10: -3.5, 11: -3.2, 12: -2.0})
+    result = pr.backtest_pair(opens, closes, signals, pr.RuleParameters())
+    assert list(result.orders["time"]) == [DAYS[13]] * 2 + [DAYS[18]] * 2    # entered at -2.0 only
+    assert pr.entry_direction(-3.5, None, 0.5, 1.0, stop_z=0) == 1             # no stop: no upper bound
+
+
 def test_zscore_baseline_ignores_probability_and_exits_on_reversion():
     opens, closes, signals = _path({10: -1.5, 11: -1.2, 12: -0.4, 13: 0.1}, prob=0.0)
     rules = pr.RuleParameters(hold_days=0, exit_on_reversion=True)
