@@ -32,7 +32,11 @@ class PairsReversion(QCAlgorithm):
             raise ValueError(f"parameter signal must be 'lstm' or 'zscore', got {self.signal!r}")
         self.thresholds = str(self.get_parameter("thresholds", "validation")).strip().lower()
         if self.thresholds not in ("validation", "source"):
-            float(self.thresholds)  # raises naming the bad value
+            try:
+                float(self.thresholds)
+            except ValueError:
+                raise ValueError("parameter thresholds must be 'validation', 'source' or a probability, got "
+                                 f"{self.thresholds!r}") from None
         zscore = self.signal == "zscore"
         self.rules = pr.RuleParameters(
             entry_z=float(self.get_parameter("entry-z", 1.0)),

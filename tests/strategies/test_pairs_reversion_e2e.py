@@ -105,7 +105,7 @@ def test_every_decision_uses_a_model_cut_off_before_it_and_holds_five_sessions(l
     assert any(c.startswith("Spread IEMG_EEM") for c in lstm_run.charts)
 
 
-def test_no_model_and_unknown_pair_stop_with_clear_errors(workspace, tmp_path):
+def test_no_model_unknown_pair_and_bad_threshold_stop_with_clear_errors(workspace, tmp_path):
     result, _ = backtest(workspace / "algorithms" / "pairs_reversion", WINDOW, object_store=tmp_path / "empty",
                          show_progress=False)
     assert result.status == "RuntimeError"
@@ -117,3 +117,6 @@ def test_no_model_and_unknown_pair_stop_with_clear_errors(workspace, tmp_path):
     result, _ = backtest(workspace / "algorithms" / "pairs_reversion", dict(WINDOW, pairs="IEMG/XYZ"),
                          show_progress=False)
     assert result.status == "RuntimeError" and "unknown pair 'IEMG_XYZ'" in result.error
+    result, _ = backtest(workspace / "algorithms" / "pairs_reversion", dict(WINDOW, thresholds="high"),
+                         show_progress=False)
+    assert result.status == "RuntimeError" and "parameter thresholds must be" in result.error
