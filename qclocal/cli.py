@@ -166,6 +166,8 @@ DEMOS = {
     "mag7_lstm": ("mag7", 7, {"refit": "quarterly", "size": "tiny", "epochs": "2"}),
     "sector_rotation": ("sectors", 7, {"variants": "ridge", "data_start": "2014-01-01",
                                        "first_cutoff": "2019-01-01"}),
+    "pairs_reversion": ("pairs", 7, {"grid": "tiny", "epochs": "5", "seeds": "0", "cutoffs": "2019-01-01,2020-01-01",
+                                     "validation_days": "126", "n_jobs": "1"}),
 }
 
 
