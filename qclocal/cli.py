@@ -107,6 +107,9 @@ DEMOS = {
     # strategy -> (synthetic scenario, its seed, notebook parameters for a small, fast run)
     "tqqq_leverage": ("leveraged-etf", 1, {"variants": "baseline,compact", "size": "tiny", "epochs": "3"}),
     "mag7_lstm": ("mag7", 7, {"refit": "quarterly", "size": "tiny", "epochs": "2"}),
+    # one frozen model cut off 2016-01-01 serves the algorithm's 2016-2020 backtest
+    "russell_qpi": ("reversal", 7, {"first_cutoff": "2016-01-01", "last_cutoff": "2016-01-01", "refit": "yearly",
+                                    "history_start": "2012-01-01", "max_iter": "30", "max_train": "20000"}),
 }
 
 

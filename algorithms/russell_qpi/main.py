@@ -15,6 +15,7 @@ ablations are ``use-gate false``, ``use-regime false`` and ``longs-only true``.
 
 from datetime import datetime
 
+import pandas as pd
 from AlgorithmImports import *
 from models import russell_qpi as qpi
 from models.lean_history import wide
