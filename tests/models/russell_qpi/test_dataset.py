@@ -6,26 +6,18 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from models import russell_qpi as q
-
-
-def _market(seed: int = 5, days: int = 160, names: int = 8):
-    rng = np.random.default_rng(seed)
-    index = pd.bdate_range("2019-01-01", periods=days)
-    cols = [f"N{k}" for k in range(names)]
-    close = pd.DataFrame(50 * np.exp(np.cumsum(rng.normal(0, 0.03, (days, names)), axis=0)), index, cols)
-    volume = pd.DataFrame(rng.lognormal(10, 0.5, (days, names)), index, cols)
-    return close, volume
+from qpi_market import random_market
 
 
 def test_forward_return_reads_six_sessions_ahead():
-    close, _ = _market()
+    close, _ = random_market(5, days=160, names=8, vol=0.03)
     fwd = q.forward_return(close)
     assert fwd["N0"].iloc[10] == close["N0"].iloc[16] / close["N0"].iloc[10] - 1
     assert fwd.iloc[-6:].isna().all().all() and fwd.iloc[-7].notna().all()
 
 
 def test_purge_embargo_and_no_look_ahead_in_training_rows():
-    close, volume = _market()
+    close, volume = random_market(5, days=160, names=8, vol=0.03)
     panel = q.sample_panel(close, volume)
     cutoff = close.index[100]
     for side in q.SIDES:

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from models import russell_qpi as q
+from qpi_market import random_market
 
 
 def _frames(returns: list[float], volumes: list[float]) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -43,22 +44,13 @@ def test_qpi_is_clipped_to_0_100():
     assert q.qpi(close, volume)["X"].iloc[-1] == 100.0
 
 
-def _market(seed: int, days: int = 80, names: int = 6) -> tuple[pd.DataFrame, pd.DataFrame]:
-    rng = np.random.default_rng(seed)
-    index = pd.bdate_range("2019-01-01", periods=days)
-    cols = [f"N{k}" for k in range(names)]
-    close = pd.DataFrame(50 * np.exp(np.cumsum(rng.normal(0, 0.02, (days, names)), axis=0)), index, cols)
-    volume = pd.DataFrame(rng.lognormal(10, 0.5, (days, names)), index, cols)
-    return close, volume
-
-
 def test_rsi_and_bollinger_on_known_values():
     close = pd.DataFrame({"X": [10, 11, 10, 12, 13.0]}, index=pd.bdate_range("2020-01-01", periods=5))
     rsi3 = q.features._rsi(close, 3)["X"]
     # changes +1 -1 +2 +1: last three gains 3, losses 1 -> 100 * 3 / 4
     assert rsi3.iloc[-1] == pytest.approx(75.0)
     assert rsi3.iloc[-2] == pytest.approx(100 * 3 / 4)       # +1 -1 +2: gains 3, losses 1
-    close, volume = _market(1)
+    close, volume = random_market(1)
     f = q.compute_features(close, volume)
     window = close["N0"].iloc[-20:]
     mid, sd = window.mean(), window.std(ddof=0)
@@ -68,7 +60,7 @@ def test_rsi_and_bollinger_on_known_values():
 
 
 def test_features_never_look_ahead_and_need_only_the_last_window():
-    close, volume = _market(2)
+    close, volume = random_market(2)
     full = q.compute_features(close, volume)
     t = 50
     changed_close, changed_volume = close.copy(), volume.copy()
@@ -83,7 +75,7 @@ def test_features_never_look_ahead_and_need_only_the_last_window():
 
 
 def test_recent_bars_gives_researchs_features():
-    close, volume = _market(3, days=60)
+    close, volume = random_market(3, days=60)
     bars = q.features.RecentBars(size=q.HISTORY_BARS)
     bars.seed(close.iloc[:30, :3], volume.iloc[:30, :3])          # names known from history()
     for day in close.index[30:]:
@@ -97,7 +89,7 @@ def test_recent_bars_gives_researchs_features():
 
 
 def test_bad_input_is_rejected():
-    close, volume = _market(4)
+    close, volume = random_market(4)
     with pytest.raises(ValueError, match="share their index"):
         q.compute_features(close, volume.iloc[:-1])
     with pytest.raises(ValueError, match="increase"):
