@@ -37,7 +37,7 @@ def load(data_folder: Path):
     from qclocal.engine.enums import Resolution
     from qclocal.research import QuantBook
 
-    tickers = (Path("/work/shared/market-data/universe.txt").read_text().split())
+    tickers = (REPO.parent / "shared" / "market-data" / "universe.txt").read_text().split()
     qb = QuantBook(data_folder=data_folder, object_store=data_folder / "unused-store")
     symbols = [qb.add_equity(t, Resolution.DAILY).symbol for t in tickers]
     history = qb.history(symbols, datetime(2000, 1, 1), datetime(2021, 1, 1), Resolution.DAILY)
