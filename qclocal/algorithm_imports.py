@@ -61,6 +61,7 @@ def build() -> types.ModuleType:
         "SecurityChanges": portfolio_target.SecurityChanges,
         "MarketOnCloseOrder": transactions.MarketOnCloseOrder,
         "OrderEvent": orders.OrderEvent, "OrderTicket": orders.OrderTicket,
+        "FeeModel": orders.FeeModel, "OrderFeeParameters": orders.OrderFeeParameters,
         "InteractiveBrokersFeeModel": orders.InteractiveBrokersFeeModel,
         "ConstantFeeModel": orders.ConstantFeeModel,
         "ConstantSlippageModel": orders.ConstantSlippageModel,

@@ -168,6 +168,9 @@ DEMOS = {
                                        "first_cutoff": "2019-01-01"}),
     "pairs_reversion": ("pairs", 7, {"grid": "tiny", "epochs": "5", "seeds": "0", "cutoffs": "2019-01-01,2020-01-01",
                                      "validation_days": "126", "n_jobs": "1"}),
+    # one frozen model cut off 2016-01-01 serves the algorithm's 2016-2020 backtest
+    "russell_qpi": ("reversal", 7, {"first_cutoff": "2016-01-01", "last_cutoff": "2016-01-01", "refit": "yearly",
+                                    "history_start": "2012-01-01", "max_iter": "30", "max_train": "20000"}),
 }
 
 
