@@ -21,7 +21,7 @@ from .dataset import HORIZON, LOOKBACK, STRIDE, TRAIN_DAYS, SequenceSet, as_time
 from .features import FEATURE_NAMES, ZSCORE_WINDOW, compute_features
 from .network import ARCHITECTURES, build_network
 
-__all__ = ["TrainedModel", "train", "train_timeline", "refit_cutoffs", "sample_metrics", "SIZES",
+__all__ = ["CollapsedModelError", "MAX_TIED_SHARE", "tied_share", "check_not_collapsed", "TrainedModel", "train", "train_timeline", "refit_cutoffs", "sample_metrics", "SIZES",
            "walk_forward_cutoffs", "train_walk_forward"]
 
 Refit = Literal["monthly", "quarterly"]
@@ -57,6 +57,36 @@ class TrainedModel:
         if len(X) == 0:
             return np.empty(0)
         return np.asarray(self.model(X, training=False)).reshape(-1).astype(float)
+
+
+MAX_TIED_SHARE = 0.05  # of a window's scores that may tie another score of the same date
+
+
+class CollapsedModelError(RuntimeError):
+    """A trained network that gives many names of one date the same score: it ranks nothing."""
+
+
+def tied_share(pred: np.ndarray, dates: np.ndarray) -> float:
+    """Share of scores equal (to 1e-9 relative) to another score of the same date: 0 for a ranker, 1 for a
+    network whose output went dead (a constant)."""
+    pred = np.asarray(pred, dtype=float)
+    if len(pred) == 0:
+        return 0.0
+    scale = max(float(np.abs(pred).max()), 1e-12)
+    frame = pd.DataFrame({"date": np.asarray(dates), "score": np.round(pred / scale, 9)})
+    return float(frame.duplicated(["date", "score"], keep=False).mean())
+
+
+def check_not_collapsed(pred: np.ndarray, data: SequenceSet, *, cutoff: date, seed: int, window: str,
+                        limit: float = MAX_TIED_SHARE) -> float:
+    """The tied share of ``pred`` on ``data``; raises :class:`CollapsedModelError` above ``limit``."""
+    share = tied_share(pred, data.end_dates)
+    if share > limit:
+        raise CollapsedModelError(
+            f"the model with cutoff {cutoff} (seed {seed}) collapsed: {share:.0%} of its {window} scores tie "
+            f"another name's score on the same date (limit {limit:.0%}), so it ranks nothing. Retrain with "
+            f"another seed, or use arch='small' (leaky activations), or check the features for constant columns")
+    return share
 
 
 def _spearman(a: np.ndarray, b: np.ndarray) -> float:
@@ -148,8 +178,14 @@ def train(histories: Mapping[str, pd.DataFrame], cutoff: date | datetime | str, 
         validation_window=val_set.label_window())
     metrics: dict[str, float | int | None] = {"fit_seconds": round(seconds, 3),
                                               "final_loss": float(history.history["loss"][-1])}
-    metrics.update(sample_metrics(trained.predict(train_set.X), train_set, "train"))
-    metrics.update(sample_metrics(trained.predict(val_set.X), val_set, "validation"))
+    train_pred, val_pred = trained.predict(train_set.X), trained.predict(val_set.X)
+    metrics.update(sample_metrics(train_pred, train_set, "train"))
+    metrics.update(sample_metrics(val_pred, val_set, "validation"))
+    # judged on the validation window when there is one (the training window otherwise): never pass on a model
+    # that gives the names of one date the same score
+    checked, window = (val_pred, val_set) if len(val_set) else (train_pred, train_set)
+    metrics["tied_share"] = check_not_collapsed(checked, window, cutoff=cut.date(), seed=seed,
+                                                window="validation" if len(val_set) else "training")
     trained.metrics = metrics
     return trained
 
