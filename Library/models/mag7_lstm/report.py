@@ -117,7 +117,8 @@ def run_report(data: str | Path, *, refit: str = "quarterly", warmup_start: str 
         "equal_weight_mag7": equal_weight(bars, rebalance, start=first, cost_bps=cost_bps),
     }
     table = comparison_table(results)
-    log(f"\nbacktest {first.date()} .. {end_stamp.date()}, $10,000, fills at the previous close, "
+    log(f"\nbacktest {first.date()} .. {end_stamp.date()}, $10,000, LEAN's fills (rebalances at the day's close, "
+        f"stops at the next open), "
         f"{cost_bps:g} bp per trade:")
     log(_fmt(table))
     log(f"\ntraining wall time: {train_seconds:.0f}s for {len(models)} refits "
