@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from .dataset import HORIZON, LOOKBACK, STRIDE, TRAIN_DAYS, SequenceSet, as_timestamp, build_datasets
+from .evaluation import newey_west_t, overlap_lags
 from .features import FEATURE_NAMES, ZSCORE_WINDOW, compute_features
 from .network import ARCHITECTURES, build_network
 
@@ -89,6 +90,10 @@ def check_not_collapsed(pred: np.ndarray, data: SequenceSet, *, cutoff: date, se
     return share
 
 
+def _finite_or_none(value: float) -> float | None:
+    return value if np.isfinite(value) else None
+
+
 def _spearman(a: np.ndarray, b: np.ndarray) -> float:
     if len(a) < 3:
         return float("nan")
@@ -98,11 +103,13 @@ def _spearman(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.corrcoef(ra, rb)[0, 1])
 
 
-def sample_metrics(pred: np.ndarray, data: SequenceSet, prefix: str) -> dict[str, float | int | None]:
-    """MSE, pooled Spearman IC, mean cross-sectional IC per end date, and sign hit rate of ``pred``."""
+def sample_metrics(pred: np.ndarray, data: SequenceSet, prefix: str, *, hac_lags: int = 0
+                   ) -> dict[str, float | int | None]:
+    """MSE, pooled Spearman IC, mean cross-sectional IC per end date and its Newey-West t (``hac_lags``: how many
+    later end dates a label window overlaps), and sign hit rate of ``pred``."""
     if len(data) == 0:
         return {f"{prefix}_n": 0, f"{prefix}_mse": None, f"{prefix}_ic": None, f"{prefix}_ic_by_date": None,
-                f"{prefix}_hit_rate": None}
+                f"{prefix}_ic_t_hac": None, f"{prefix}_hit_rate": None}
     y = data.y.astype(float)
     by_date = [
         _spearman(pred[idx], y[idx])
@@ -112,6 +119,7 @@ def sample_metrics(pred: np.ndarray, data: SequenceSet, prefix: str) -> dict[str
     return {f"{prefix}_n": int(len(y)), f"{prefix}_mse": float(np.mean((pred - y) ** 2)),
             f"{prefix}_ic": pooled if np.isfinite(pooled) else None,
             f"{prefix}_ic_by_date": float(np.mean(finite)) if finite else None,
+            f"{prefix}_ic_t_hac": _finite_or_none(newey_west_t(pd.Series(finite), hac_lags)),
             f"{prefix}_hit_rate": float(np.mean(np.sign(pred) == np.sign(y)))}
 
 
@@ -179,8 +187,9 @@ def train(histories: Mapping[str, pd.DataFrame], cutoff: date | datetime | str, 
     metrics: dict[str, float | int | None] = {"fit_seconds": round(seconds, 3),
                                               "final_loss": float(history.history["loss"][-1])}
     train_pred, val_pred = trained.predict(train_set.X), trained.predict(val_set.X)
-    metrics.update(sample_metrics(train_pred, train_set, "train"))
-    metrics.update(sample_metrics(val_pred, val_set, "validation"))
+    lags = overlap_lags(horizon, stride)
+    metrics.update(sample_metrics(train_pred, train_set, "train", hac_lags=lags))
+    metrics.update(sample_metrics(val_pred, val_set, "validation", hac_lags=lags))
     # judged on the validation window when there is one (the training window otherwise): never pass on a model
     # that gives the names of one date the same score
     checked, window = (val_pred, val_set) if len(val_set) else (train_pred, train_set)
