@@ -328,3 +328,12 @@ def test_research_backtest_fills_as_the_qclocal_backtest_does(workspace, researc
     common = research.equity.index.intersection(lean_equity.index)
     gap = (research.equity[common] / lean_equity[common] - 1).abs()
     assert len(common) > 200 and gap.max() < 0.005, gap.describe()
+
+
+def test_random_score_ablation_runs_the_same_rules(workspace, tmp_path):
+    result = run_backtest(workspace, tmp_path / "store", "random", signal="random", start="2019-01-01",
+                          end="2019-06-30", cash=100_000)
+    assert result.status == "Completed", result.error
+    lines = [line for line in result.logs if "REBALANCE" in line]
+    assert len(lines) == 6 and all("signal=random random seed 0" in line for line in lines)
+    assert len(pd.DataFrame(result.orders)) > 0
