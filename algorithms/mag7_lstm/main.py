@@ -8,7 +8,8 @@ price - 2.5 ATR is set at the rebalance, raised every day, and the name is liqui
 The algorithm never trains. It loads the model whose cutoff is the newest strictly before the decision date,
 from the timeline that research/mag7_lstm.ipynb saved in the ObjectStore, and computes the features with the
 library function research uses (``models.mag7_lstm.compute_features``). ``signal=momentum`` replaces the LSTM by
-12-1 momentum, the ablation, through the same rules. Parameters (config.json): start, end, cash, signal, top-n,
+12-1 momentum, the ablation, through the same rules; ``signal=random`` by random scores (``random-seed``), the
+no-skill ablation. Parameters (config.json): start, end, cash, signal, top-n,
 stop-multiple, position-cap, vol-target (on: scale the weights to 12% estimated volatility).
 """
 
@@ -29,8 +30,9 @@ class Mag7Lstm(QCAlgorithm):
         self.initial_cash = int(self.get_parameter("cash", 10000))
         self.set_cash(self.initial_cash)
         self.signal = str(self.get_parameter("signal", "lstm")).strip().lower()
-        if self.signal not in ("lstm", "momentum"):
-            raise ValueError(f"parameter signal must be 'lstm' or 'momentum', got {self.signal!r}")
+        if self.signal not in ("lstm", "momentum", "random"):
+            raise ValueError(f"parameter signal must be 'lstm', 'momentum' or 'random', got {self.signal!r}")
+        self.random_seed = int(self.get_parameter("random-seed", 0))
         self.top_n = int(self.get_parameter("top-n", m7.TOP_N))
         self.cap = float(self.get_parameter("position-cap", m7.MAX_POSITION))
         vol_target = str(self.get_parameter("vol-target", "off")).strip().lower()
@@ -81,9 +83,12 @@ class Mag7Lstm(QCAlgorithm):
             loaded = self.timeline.as_of(self.time)  # newest cutoff strictly before today
             scores = m7.lstm_scores(m7.trained_from_loaded(loaded), bars, self.time)
             source = f"model cutoff {loaded.cutoff}"
-        else:
+        elif self.signal == "momentum":
             scores = m7.momentum_12_1(wide(history, "close"), self.time)
             source = "12-1 momentum"
+        else:
+            scores = m7.random_scores(list(self.symbols), self.time, seed=self.random_seed)
+            source = f"random seed {self.random_seed}"
         prices, sma, atr = self._levels()
         returns = None
         if self.vol_target is not None:

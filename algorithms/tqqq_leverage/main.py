@@ -1,21 +1,29 @@
 """Replicate TQQQ with QQQ at the leverage predicted by the as-of model (models.tqqq_leverage).
 
-Each session, 15 minutes before the close, the algorithm reads daily history up to the previous close,
-predicts the leverage with the newest model whose cutoff is before today, and moves QQQ to that leverage when
-it is more than `band` away. With daily data the order is a market-on-close, so the position held from this
-close to the next is sized with information up to the previous close (one session older than the ideal
-close-of-today, which daily data cannot give). Borrowed cash pays the 13-week T-bill rate plus a spread.
+The parameter `execution` chooses when the order is sized and filled (models.tqqq_leverage.rules):
+
+- `moo` (default, daily data): after each close, predict the next session from history up to that close and
+  send a market-on-open order sized from that close and the equity at that close;
+- `intraday` (hour or minute QQQ bars): `rebalance-minutes` before the close, predict from history up to the
+  previous close and send a market order sized at the current price, so the leverage held into the close and
+  over the next session is the prediction up to one share;
+- `moc` (the old rule, for comparison): 15 minutes before the close, a market-on-close order sized from the
+  previous close (the last price daily data knows then), so the held leverage drifts by the day's return.
+
+QQQ moves to the prediction when it is more than `band` away. Borrowed cash pays the T-bill rate plus a spread.
 """
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import numpy as np
+import pandas as pd
 from AlgorithmImports import *
 from models.lean_history import wide
 from models.tqqq_leverage import timeline_name
 from models.tqqq_leverage.inputs import align_inputs
 from models.tqqq_leverage.persistence import LeveragePredictor
 from models.tqqq_leverage.predict import required_history
+from models.tqqq_leverage.rules import check_execution, leverage_after_fill, needs_rebalance, target_shares
 from models.tqqq_leverage.training import train_command_for
 
 TRADING_DAYS = 252
@@ -54,10 +62,14 @@ class TqqqLeverageReplication(QCAlgorithm):
     def initialize(self) -> None:
         self.set_start_date(datetime.strptime(self.get_parameter("start", "2017-01-01"), "%Y-%m-%d"))
         self.set_end_date(datetime.strptime(self.get_parameter("end", "2020-12-31"), "%Y-%m-%d"))
-        self.set_cash(100_000)
+        self.set_cash(int(self.get_parameter("cash", 100_000)))
         self.variant = self.get_parameter("variant", "compact")
-        self.band = self.get_parameter("band", 0.05)
-        self.qqq = self.add_equity("QQQ", Resolution.DAILY, leverage=1 / PORTFOLIO_MARGIN_REQUIREMENT).symbol
+        self.band = self.get_parameter("band", 0.0)
+        self.order_timing = check_execution(self.get_parameter("execution", "moo"))
+        trading = Resolution.HOUR if self.order_timing == "intraday" else Resolution.DAILY
+        if self.order_timing == "intraday" and self.get_parameter("intraday-resolution", "hour") == "minute":
+            trading = Resolution.MINUTE
+        self.qqq = self.add_equity("QQQ", trading, leverage=1 / PORTFOLIO_MARGIN_REQUIREMENT).symbol
         self.tqqq = self.add_equity("TQQQ", Resolution.DAILY).symbol
         # no fill-forward: a missing VIX day must reach align_inputs as a gap (an error), not a copied value
         self.indexes = {name: self.add_index(name.upper(), Resolution.DAILY, fill_forward=False).symbol
@@ -75,23 +87,56 @@ class TqqqLeverageReplication(QCAlgorithm):
         self.replica: list[float] = []
         self.actual: list[float] = []
         self.margin_warnings = 0
-        self.schedule.on(self.date_rules.every_day(self.qqq), self.time_rules.before_market_close(self.qqq, 15),
-                         self.rebalance)
+        self.predicted: float | None = None
+        if self.order_timing != "moo":
+            minutes = 15 if self.order_timing == "moc" else self.get_parameter("rebalance-minutes", 60)
+            self.schedule.on(self.date_rules.every_day(self.qqq),
+                             self.time_rules.before_market_close(self.qqq, minutes), self.rebalance_before_close)
 
-    def rebalance(self) -> None:
+    def predict(self, when: datetime) -> float:
+        """The leverage for the session on or after `when`, from daily history up to the last close before it."""
         history = self.history([self.qqq, self.tqqq, *self.indexes.values()], self.bars, Resolution.DAILY)
         closes = wide(history, "close")
+        closes = closes[closes.index.normalize() < pd.Timestamp(when).normalize()]
         inputs = align_inputs(closes["QQQ"], closes.get("TQQQ"), closes["VIX"], closes["VIX3M"], closes["IRX"],
                               closes["TNX"])
-        prediction = self.predictor.predict(inputs, self.time)
+        prediction = self.predictor.predict(inputs, when)
         if prediction.cutoff != self.model_cutoff:
             self.model_cutoff = prediction.cutoff
             self.debug(f"Using the {self.variant} model with cutoff {prediction.cutoff}")
-        holding = self.portfolio[self.qqq]
-        current = holding.holdings_value / self.portfolio.total_portfolio_value
-        if abs(current - prediction.leverage) > self.band:
-            self.set_holdings(self.qqq, prediction.leverage)
         self.plot("Leverage", "Predicted", prediction.leverage)
+        self.predicted = prediction.leverage
+        return prediction.leverage
+
+    def rebalance_before_close(self) -> None:
+        leverage = self.predict(self.time)
+        equity = self.portfolio.total_portfolio_value
+        holding = self.portfolio[self.qqq]
+        if not needs_rebalance(holding.holdings_value / equity, leverage, self.band):
+            return
+        if self.order_timing == "moc":
+            self.set_holdings(self.qqq, leverage)  # sized from the previous close: the old rule, kept to compare
+            return
+        shares = target_shares(leverage, equity, self.securities[self.qqq].price) - holding.quantity
+        if shares:
+            self.market_order(self.qqq, shares)
+
+    def rebalance_after_close(self) -> None:
+        """MOO: size from this close and this equity; the order fills at the next session's open."""
+        leverage = self.predict(self.time + timedelta(days=1))
+        equity = self.portfolio.total_portfolio_value
+        holding = self.portfolio[self.qqq]
+        if not needs_rebalance(holding.holdings_value / equity, leverage, self.band):
+            return
+        shares = target_shares(leverage, equity, self.securities[self.qqq].price) - holding.quantity
+        if shares:
+            self.market_on_open_order(self.qqq, shares)
+
+    def on_order_event(self, order_event: OrderEvent) -> None:
+        if order_event.status == OrderStatus.FILLED and self.predicted is not None:
+            held = leverage_after_fill(self.portfolio[self.qqq].quantity, order_event.fill_price,
+                                       self.portfolio.cash)
+            self.plot("Leverage", "Held after fill", held)
 
     def on_margin_call_warning(self) -> None:
         self.margin_warnings += 1
@@ -112,6 +157,8 @@ class TqqqLeverageReplication(QCAlgorithm):
                 gap = np.array(self.replica) - np.array(self.actual)
                 self.plot("Tracking Error", "Annualised", float(gap.std(ddof=1) * np.sqrt(TRADING_DAYS)))
         self.last = (value, bar.close)
+        if self.order_timing == "moo":
+            self.rebalance_after_close()
 
     def on_end_of_algorithm(self) -> None:
         if len(self.replica) < 2:

@@ -79,7 +79,7 @@ def test_import_into_synthetic_data_is_refused_and_changes_nothing(source: Path,
     data = tmp_path / "data"
     synthetic.generate("leveraged-etf", data, progress=False, **SMALL)
     before = snapshot(data)
-    with pytest.raises(provenance.DataSafetyError, match="holds 15 synthetic files .leveraged-etf.; writing "
+    with pytest.raises(provenance.DataSafetyError, match="holds 16 synthetic files .leveraged-etf.; writing "
                                                           "imported data there would mix the two"):
         import_folder(source, data, ImportOptions(progress=False))
     assert snapshot(data) == before

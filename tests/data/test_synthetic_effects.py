@@ -13,9 +13,10 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-from conftest_synthetic import ar1, closes, daily_bars, index_closes, mag7_features, ols, reversal_events
+from conftest_synthetic import FAR_FUTURE, FAR_PAST, ar1, closes, daily_bars, index_closes, mag7_features, ols, reversal_events
 
 from qclocal.data import fred as fredlib
+from qclocal.data import lean_format
 from qclocal.data.synthetic import generate
 from qclocal.data.synthetic import reversal as reversal_scenario
 from qclocal.data.synthetic.core import sessions
@@ -291,3 +292,20 @@ def test_pair_spreads_have_the_planted_half_lives(pairs):
         assert abs(fit.resid_sd / p["spread_sd"] - 1) < 0.1, key
         # The spread mean-reverts, unlike a random walk (phi well below 1).
         assert (1 - p["phi"]) / se > SIGNIFICANT
+
+
+def test_qqq_hour_bars_agree_with_its_daily_bars(leveraged):
+    folder, _ = leveraged
+    hours = lean_format.read_bars(folder, "equity", "QQQ", "hour", FAR_PAST, FAR_FUTURE)
+    days = daily_bars(folder, "QQQ", adjusted=False)
+    assert set(hours.index.hour) == set(range(9, 16)) and len(hours) == 7 * len(days)
+    session = hours.groupby(hours.index.normalize())
+    for column, how in (("open", "first"), ("close", "last"), ("high", "max"), ("low", "min"), ("volume", "sum")):
+        np.testing.assert_allclose(session[column].agg(how).to_numpy(), days[column].to_numpy(), rtol=1e-12,
+                                   err_msg=column)
+    assert (hours["high"] >= hours[["open", "close"]].max(axis=1)).all()
+    assert (hours["low"] <= hours[["open", "close"]].min(axis=1)).all()
+    # the path moves within the day: hour closes are not all the day's open or close
+    first, last = session["open"].transform("first"), session["close"].transform("last")
+    inside = (hours["close"] != first) & (hours["close"] != last)
+    assert inside.mean() > 0.5

@@ -41,10 +41,11 @@ from .portfolio import (
     select_and_weight,
 )
 from .schedule import month_starts, rebalance_cutoffs
-from .signals import lstm_score_panel, lstm_scores, model_as_of, momentum_12_1, momentum_panel
+from .signals import lstm_score_panel, lstm_scores, model_as_of, momentum_12_1, momentum_panel, random_scores
 from .study import Study, evaluate
 from .training import (
     SIZES,
+    CollapsedModelError,
     TrainedModel,
     refit_cutoffs,
     train,
@@ -60,8 +61,8 @@ __all__ = [
     "UNIVERSE", "BENCHMARK", "TREASURY", "TOP_N", "MAX_POSITION", "TARGET_VOL", "RISK_PER_TRADE",
     "STOP_ATR_MULTIPLE", "FEATURE_NAMES", "HISTORY_BARS", "LOOKBACK", "HORIZON", "STRIDE", "TRAIN_DAYS",
     "compute_features", "parabolic_sar", "sma", "atr", "SequenceSet", "build_datasets", "forward_return_sum",
-    "TrainedModel", "train", "train_timeline", "refit_cutoffs", "lstm_scores", "lstm_score_panel",
-    "model_as_of", "momentum_12_1", "momentum_panel", "select_and_weight", "TrailingStops",
+    "TrainedModel", "CollapsedModelError", "train", "train_timeline", "refit_cutoffs", "lstm_scores", "lstm_score_panel",
+    "model_as_of", "momentum_12_1", "momentum_panel", "random_scores", "select_and_weight", "TrailingStops",
     "forward_returns", "information_coefficients", "hit_rate", "top_bottom_spread", "ranking_summary",
     "performance", "BacktestResult", "backtest_rule", "buy_and_hold", "equal_weight", "comparison_table",
     "month_starts", "rebalance_cutoffs", "STRATEGY", "save_trained", "save_timeline", "model_timeline",

@@ -3,10 +3,13 @@
 A daily loop (the stops are path-dependent) over the trading calendar. On day ``t`` every decision uses closes,
 SMA(200) and ATR(20) up to ``t - 1``. First the stops are checked (the source's ``OnData`` on the previous
 bar), then, on a rebalance date, :func:`~.portfolio.select_and_weight` sets the targets and the stops are reset.
-Orders fill at ``fill="close"``: the previous close, which is what LEAN does for daily bars (a market order
-placed on a daily bar fills at that bar's price), or ``fill="open"``: day ``t``'s open (BIL, with no open,
-at its previous close). Holdings then earn the return to ``t``'s close. Like LEAN's set_holdings, adjustments
-smaller than 0.1% of the portfolio are skipped. Fees are ``cost_bps`` of traded value. Shares are fractional.
+
+``fill="moc"`` (default) fills as the LEAN algorithm does with daily data: a stop decided on ``t - 1``'s bar is
+a market-on-open order filled at ``t``'s open; the rebalance decided 30 minutes after ``t``'s open is sized from
+the previous close and the equity at it (the last prices LEAN knows then) and fills market-on-close at ``t``'s
+close. ``fill="open"``: every order fills at ``t``'s open. BIL, with no open, trades at its previous close. Like
+LEAN's set_holdings, adjustments smaller than 0.1% of the portfolio are skipped. Fees are ``cost_bps`` of traded
+value. Shares are fractional. Never at the previous close: no order can fill at a price known before it was sent.
 """
 
 from __future__ import annotations
@@ -63,29 +66,28 @@ class _Book:
     def held(self) -> list[str]:
         return [a for a, v in zip(self.assets, self.values, strict=True) if v > 0]
 
-    def trade(self, day: pd.Timestamp, asset: str, delta: float, reason: str) -> None:
-        i = self.index[asset]
-        self.values[i] += delta
+    def pay(self, day: pd.Timestamp, asset: str, delta: float, reason: str) -> None:
+        """Pay for (or receive) ``delta`` dollars of ``asset`` and its fee; the holding is updated by the caller."""
         fee = abs(delta) * self.cost
         self.cash -= delta + fee
         self.fees += fee
         self.traded += abs(delta)
         self.orders.append((day, asset, reason, float(delta)))
 
-    def target(self, day: pd.Timestamp, weights: Mapping[str, float], reason: str) -> None:
+    def deltas(self, weights: Mapping[str, float], sold: np.ndarray) -> np.ndarray:
+        """Dollar changes to reach ``weights`` of the current equity, at the current marks, for positions
+        ``sold`` pending (counted in the equity, as LEAN counts a position whose sale has not filled, but
+        already gone from the holding), skipping changes under LEAN's minimum order size."""
         equity = self.equity
+        held = np.where(sold, 0.0, self.values)
         goal = np.zeros(len(self.assets))
         for asset, weight in weights.items():
             if asset not in self.index:
                 raise ValueError(f"target weight for {asset!r}, which has no price data")
             goal[self.index[asset]] = weight * equity
-        deltas = goal - self.values
-        order = np.argsort(deltas)  # sells first, as LEAN orders by margin impact
-        for i in order:
-            delta = deltas[i]
-            closing = goal[i] == 0 and self.values[i] > 0
-            if closing or abs(delta) >= MIN_ORDER_FRACTION * equity:
-                self.trade(day, self.assets[i], float(delta), reason)
+        deltas = goal - held
+        keep = ((goal == 0) & (held > 0)) | (np.abs(deltas) >= MIN_ORDER_FRACTION * equity)
+        return np.where(keep, deltas, 0.0)
 
 
 def _aligned_panel(bars: Mapping[str, pd.DataFrame], treasury: pd.Series | None, treasury_name: str
@@ -108,11 +110,29 @@ def _aligned_panel(bars: Mapping[str, pd.DataFrame], treasury: pd.Series | None,
     return {"close": close, "open": open_, "sma": pd.DataFrame(smas), "atr": pd.DataFrame(atrs)}
 
 
+Fill = Literal["moc", "open"]
+
+
+def _growth(to: np.ndarray, frm: np.ndarray) -> np.ndarray:
+    """Price relatives; 1 where a price is missing (an asset not yet trading holds nothing)."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratio = to / frm
+    return np.where(np.isfinite(ratio), ratio, 1.0)
+
+
+def _pay(book: _Book, day: pd.Timestamp, dollars: np.ndarray) -> None:
+    """Cash side of the rebalance, sells first (as LEAN orders by margin impact)."""
+    for k in np.argsort(dollars):
+        if dollars[k] != 0:
+            book.pay(day, book.assets[k], float(dollars[k]), "rebalance")
+
+
 def _run(panel: dict[str, pd.DataFrame], start: When, end: When | None, rebalance: Iterable[When],
-         decide: Any, *, stops: TrailingStops | None, fill: Literal["close", "open"], cost_bps: float,
+         decide: Any, *, stops: TrailingStops | None, fill: Fill, cost_bps: float,
          initial_cash: float) -> BacktestResult:
-    if fill not in ("close", "open"):
-        raise ValueError(f"fill must be 'close' or 'open', got {fill!r}")
+    if fill not in ("moc", "open"):
+        raise ValueError(f"fill must be 'moc' (LEAN's daily fills: stops at the next open, rebalances at the "
+                         f"decision day's close) or 'open', got {fill!r}")
     close, open_, sma, atr = panel["close"], panel["open"], panel["sma"], panel["atr"]
     calendar = close.index
     first = int(calendar.searchsorted(as_timestamp(start, "start"), side="left"))
@@ -125,26 +145,38 @@ def _run(panel: dict[str, pd.DataFrame], start: When, end: When | None, rebalanc
                       for d in rebalance}
     book = _Book(list(close.columns), initial_cash, cost_bps)
     close_np = close.to_numpy(float)
-    exec_np = close_np if fill == "close" else open_.to_numpy(float)
+    open_np = open_.to_numpy(float)
     equity, weights, turnover = {}, {}, {}
     for i in range(first, last + 1):
         day, prev = calendar[i], i - 1
-        exec_price = exec_np[prev] if fill == "close" else exec_np[i]
-        with np.errstate(invalid="ignore", divide="ignore"):
-            book.values = np.where(book.values != 0, book.values * exec_price / close_np[prev], 0.0)
         traded_before, equity_before = book.traded, book.equity
         seen = {"close": close.iloc[prev], "sma": sma.iloc[prev], "atr": atr.iloc[prev]}
+        stopped = np.zeros(len(book.assets), dtype=bool)
         if stops is not None:
             for ticker in stops.on_day(seen["close"], seen["atr"], invested=book.held()):
-                book.trade(day, ticker, -book.values[book.index[ticker]], "stop")
+                stopped[book.index[ticker]] = True
+        deltas = np.zeros(len(book.assets))
         if day in rebalance_days:
             targets = decide(day, seen)
             if targets is not None:
-                book.target(day, targets, "rebalance")
+                deltas = book.deltas(targets, stopped)  # sized at the previous close
                 if stops is not None:
                     stops.on_rebalance([t for t in targets if t in atr.columns], seen["close"], seen["atr"])
-        with np.errstate(invalid="ignore", divide="ignore"):
-            book.values = np.where(book.values != 0, book.values * close_np[i] / exec_price, 0.0)
+        at_open = _growth(open_np[i], close_np[prev])
+        for k in np.flatnonzero(stopped):  # market-on-open at t's open
+            value = book.values[k] * at_open[k]
+            book.values[k] = 0.0
+            book.pay(day, book.assets[k], -value, "stop")
+        if fill == "open":
+            book.values = book.values * at_open
+            deltas = deltas * at_open
+            book.values = book.values + deltas
+            _pay(book, day, deltas)
+            book.values = book.values * _growth(close_np[i], open_np[i])
+        else:  # the same shares, bought or sold at t's close
+            growth = _growth(close_np[i], close_np[prev])
+            book.values = (book.values + deltas) * growth
+            _pay(book, day, deltas * growth)
         equity[day] = book.equity
         weights[day] = book.values / book.equity
         turnover[day] = (book.traded - traded_before) / equity_before
@@ -162,7 +194,7 @@ def _run(panel: dict[str, pd.DataFrame], start: When, end: When | None, rebalanc
 def backtest_rule(bars: Mapping[str, pd.DataFrame], scores: pd.DataFrame, *, start: When, end: When | None = None,
                   treasury: pd.Series | None = None, treasury_name: str = TREASURY, top_n: int = TOP_N,
                   cap: float = MAX_POSITION, vol_target: float | None = None, park_in_treasury: bool = False,
-                  stop_multiple: float | None = STOP_ATR_MULTIPLE, fill: Literal["close", "open"] = "close",
+                  stop_multiple: float | None = STOP_ATR_MULTIPLE, fill: Fill = "moc",
                   cost_bps: float = 1.0, initial_cash: float = 10_000.0, vol_window: int = 63) -> BacktestResult:
     """Backtest the source's rule driven by ``scores`` (rebalance dates x tickers, as of each date).
 
@@ -199,7 +231,7 @@ def backtest_rule(bars: Mapping[str, pd.DataFrame], scores: pd.DataFrame, *, sta
 
 
 def backtest_weights(bars: Mapping[str, pd.DataFrame], targets: pd.DataFrame, *, start: When,
-                     end: When | None = None, fill: Literal["close", "open"] = "close", cost_bps: float = 1.0,
+                     end: When | None = None, fill: Fill = "moc", cost_bps: float = 1.0,
                      initial_cash: float = 10_000.0) -> BacktestResult:
     """Hold given target weights (rows: rebalance dates; NaN/0 = not held), drifting between rebalances."""
     panel = _aligned_panel(bars, None, TREASURY)

@@ -96,10 +96,33 @@ def _t_stat(values: pd.Series) -> float:
     return float(v.mean() / v.std() * math.sqrt(len(v)))
 
 
-def ranking_summary(scores: pd.DataFrame, realised: pd.DataFrame, *, n: int = 4) -> dict[str, float]:
+def newey_west_t(values: pd.Series | np.ndarray, lags: int) -> float:
+    """t-statistic of the mean with a Newey-West (Bartlett-kernel HAC) standard error over ``lags`` lags: the
+    right error for a mean of overlapping forward-window quantities (lags = how many later dates a label
+    window overlaps). ``lags=0`` is the plain t with the population variance."""
+    v = pd.Series(values, dtype=float).dropna().to_numpy()
+    if len(v) < 3 or lags < 0:
+        return float("nan")
+    e = v - v.mean()
+    long_run = float(e @ e) / len(v)
+    for k in range(1, min(lags, len(v) - 1) + 1):
+        long_run += 2 * (1 - k / (lags + 1)) * float(e[k:] @ e[:-k]) / len(v)
+    if long_run <= 0:
+        return float("nan")
+    return float(v.mean() / math.sqrt(long_run / len(v)))
+
+
+def overlap_lags(horizon: int, spacing: int) -> int:
+    """How many later dates, ``spacing`` bars apart, a ``horizon``-bar label window overlaps."""
+    return max(math.ceil(horizon / max(spacing, 1)) - 1, 0)
+
+
+def ranking_summary(scores: pd.DataFrame, realised: pd.DataFrame, *, n: int = 4, hac_lags: int = 1
+                    ) -> dict[str, float]:
     """Mean IC, its std, t-stat and share of positive dates; hit rate; mean top-minus-bottom spread and its t.
 
-    t-stats treat dates as independent, which holds for monthly dates with 21-bar forward windows.
+    ``ic_t`` treats dates as independent; ``ic_t_hac`` is the Newey-West t with ``hac_lags`` lags (month starts
+    are 19-23 bars apart and labels span 21 bars, so a label can share bars with the next one: 1 lag).
     """
     ic = information_coefficients(scores, realised)
     spread = top_bottom_spread(scores, realised, n=n)
@@ -107,6 +130,7 @@ def ranking_summary(scores: pd.DataFrame, realised: pd.DataFrame, *, n: int = 4)
     return {
         "dates": int(len(valid)), "ic_mean": float(valid.mean()) if len(valid) else float("nan"),
         "ic_std": float(valid.std()) if len(valid) > 1 else float("nan"), "ic_t": _t_stat(ic),
+        "ic_t_hac": newey_west_t(ic, hac_lags),
         "ic_positive_share": float((valid > 0).mean()) if len(valid) else float("nan"),
         "hit_rate": hit_rate(scores, realised),
         "spread_mean": float(spread.mean()) if spread.notna().any() else float("nan"),

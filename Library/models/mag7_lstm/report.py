@@ -25,7 +25,7 @@ import pandas as pd
 from .backtest import backtest_rule, buy_and_hold, comparison_table, equal_weight
 from .evaluation import forward_returns, ranking_summary
 from .schedule import month_starts, rebalance_cutoffs
-from .signals import lstm_score_panel, momentum_panel
+from .signals import lstm_score_panel, momentum_panel, random_scores
 from .training import train_timeline
 
 __all__ = ["UNIVERSE", "load_adjusted_ohlc", "load_close", "run_report", "main"]
@@ -113,11 +113,14 @@ def run_report(data: str | Path, *, refit: str = "quarterly", warmup_start: str 
         "lstm_next_open_fills": backtest_rule(bars, lstm, start=first, treasury=bil, fill="open",
                                               cost_bps=cost_bps),
         "momentum_12_1": backtest_rule(bars, momentum, start=first, treasury=bil, cost_bps=cost_bps),
+        "random_scores": backtest_rule(bars, pd.DataFrame({d: random_scores(UNIVERSE, d) for d in rebalance}).T,
+                                       start=first, treasury=bil, cost_bps=cost_bps),
         "qqq_buy_and_hold": buy_and_hold(qqq.loc[:end_stamp], start=first, cost_bps=cost_bps),
         "equal_weight_mag7": equal_weight(bars, rebalance, start=first, cost_bps=cost_bps),
     }
     table = comparison_table(results)
-    log(f"\nbacktest {first.date()} .. {end_stamp.date()}, $10,000, fills at the previous close, "
+    log(f"\nbacktest {first.date()} .. {end_stamp.date()}, $10,000, LEAN's fills (rebalances at the day's close, "
+        f"stops at the next open), "
         f"{cost_bps:g} bp per trade:")
     log(_fmt(table))
     log(f"\ntraining wall time: {train_seconds:.0f}s for {len(models)} refits "

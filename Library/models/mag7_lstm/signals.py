@@ -1,4 +1,5 @@
-"""Scores for the trading rule: the LSTM's predicted 21-day return, or the 12-1 momentum ablation.
+"""Scores for the trading rule: the LSTM's predicted 21-day return, the 12-1 momentum ablation, or random scores
+(the no-skill ablation: the rules alone).
 
 A score "as of" date ``d`` uses bars dated strictly before ``d``: the decision is taken on ``d`` (30 minutes after
 the open) from the previous close. The as-of model is the newest whose cutoff is strictly before ``d``, the rule
@@ -18,7 +19,7 @@ import pandas as pd
 from .dataset import LOOKBACK, as_timestamp, latest_window
 from .features import compute_features
 
-__all__ = ["lstm_scores", "lstm_score_panel", "momentum_12_1", "momentum_panel", "model_as_of"]
+__all__ = ["lstm_scores", "lstm_score_panel", "momentum_12_1", "momentum_panel", "random_scores", "model_as_of"]
 
 When = date | datetime | str | pd.Timestamp
 
@@ -117,3 +118,11 @@ def momentum_panel(closes: pd.DataFrame, dates: Iterable[When], **kwargs: Any) -
     panel = pd.DataFrame(rows).T.reindex(columns=list(closes.columns)).sort_index()
     panel.index.name = "date"
     return panel
+
+
+def random_scores(tickers: Sequence[str], as_of: When, *, seed: int = 0) -> pd.Series:
+    """Uniform(0, 1) scores that depend only on ``seed`` and the date: every name passes the score > 0 test, so the
+    rule picks at random among the names above their SMA(200). The ablation that shows what the rules carry."""
+    day = as_timestamp(as_of, "as_of")
+    rng = np.random.default_rng([seed, day.year, day.month, day.day])
+    return pd.Series(rng.uniform(size=len(tickers)), index=list(tickers), dtype=float, name="random")

@@ -18,10 +18,11 @@ import numpy as np
 import pandas as pd
 
 from .dataset import HORIZON, LOOKBACK, STRIDE, TRAIN_DAYS, SequenceSet, as_timestamp, build_datasets
+from .evaluation import newey_west_t, overlap_lags
 from .features import FEATURE_NAMES, ZSCORE_WINDOW, compute_features
 from .network import ARCHITECTURES, build_network
 
-__all__ = ["TrainedModel", "train", "train_timeline", "refit_cutoffs", "sample_metrics", "SIZES",
+__all__ = ["CollapsedModelError", "MAX_TIED_SHARE", "tied_share", "check_not_collapsed", "TrainedModel", "train", "train_timeline", "refit_cutoffs", "sample_metrics", "SIZES",
            "walk_forward_cutoffs", "train_walk_forward"]
 
 Refit = Literal["monthly", "quarterly"]
@@ -59,6 +60,40 @@ class TrainedModel:
         return np.asarray(self.model(X, training=False)).reshape(-1).astype(float)
 
 
+MAX_TIED_SHARE = 0.05  # of a window's scores that may tie another score of the same date
+
+
+class CollapsedModelError(RuntimeError):
+    """A trained network that gives many names of one date the same score: it ranks nothing."""
+
+
+def tied_share(pred: np.ndarray, dates: np.ndarray) -> float:
+    """Share of scores equal (to 1e-9 relative) to another score of the same date: 0 for a ranker, 1 for a
+    network whose output went dead (a constant)."""
+    pred = np.asarray(pred, dtype=float)
+    if len(pred) == 0:
+        return 0.0
+    scale = max(float(np.abs(pred).max()), 1e-12)
+    frame = pd.DataFrame({"date": np.asarray(dates), "score": np.round(pred / scale, 9)})
+    return float(frame.duplicated(["date", "score"], keep=False).mean())
+
+
+def check_not_collapsed(pred: np.ndarray, data: SequenceSet, *, cutoff: date, seed: int, window: str,
+                        limit: float = MAX_TIED_SHARE) -> float:
+    """The tied share of ``pred`` on ``data``; raises :class:`CollapsedModelError` above ``limit``."""
+    share = tied_share(pred, data.end_dates)
+    if share > limit:
+        raise CollapsedModelError(
+            f"the model with cutoff {cutoff} (seed {seed}) collapsed: {share:.0%} of its {window} scores tie "
+            f"another name's score on the same date (limit {limit:.0%}), so it ranks nothing. Retrain with "
+            f"another seed, or use arch='small' (leaky activations), or check the features for constant columns")
+    return share
+
+
+def _finite_or_none(value: float) -> float | None:
+    return value if np.isfinite(value) else None
+
+
 def _spearman(a: np.ndarray, b: np.ndarray) -> float:
     if len(a) < 3:
         return float("nan")
@@ -68,11 +103,13 @@ def _spearman(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.corrcoef(ra, rb)[0, 1])
 
 
-def sample_metrics(pred: np.ndarray, data: SequenceSet, prefix: str) -> dict[str, float | int | None]:
-    """MSE, pooled Spearman IC, mean cross-sectional IC per end date, and sign hit rate of ``pred``."""
+def sample_metrics(pred: np.ndarray, data: SequenceSet, prefix: str, *, hac_lags: int = 0
+                   ) -> dict[str, float | int | None]:
+    """MSE, pooled Spearman IC, mean cross-sectional IC per end date and its Newey-West t (``hac_lags``: how many
+    later end dates a label window overlaps), and sign hit rate of ``pred``."""
     if len(data) == 0:
         return {f"{prefix}_n": 0, f"{prefix}_mse": None, f"{prefix}_ic": None, f"{prefix}_ic_by_date": None,
-                f"{prefix}_hit_rate": None}
+                f"{prefix}_ic_t_hac": None, f"{prefix}_hit_rate": None}
     y = data.y.astype(float)
     by_date = [
         _spearman(pred[idx], y[idx])
@@ -82,6 +119,7 @@ def sample_metrics(pred: np.ndarray, data: SequenceSet, prefix: str) -> dict[str
     return {f"{prefix}_n": int(len(y)), f"{prefix}_mse": float(np.mean((pred - y) ** 2)),
             f"{prefix}_ic": pooled if np.isfinite(pooled) else None,
             f"{prefix}_ic_by_date": float(np.mean(finite)) if finite else None,
+            f"{prefix}_ic_t_hac": _finite_or_none(newey_west_t(pd.Series(finite), hac_lags)),
             f"{prefix}_hit_rate": float(np.mean(np.sign(pred) == np.sign(y)))}
 
 
@@ -148,8 +186,15 @@ def train(histories: Mapping[str, pd.DataFrame], cutoff: date | datetime | str, 
         validation_window=val_set.label_window())
     metrics: dict[str, float | int | None] = {"fit_seconds": round(seconds, 3),
                                               "final_loss": float(history.history["loss"][-1])}
-    metrics.update(sample_metrics(trained.predict(train_set.X), train_set, "train"))
-    metrics.update(sample_metrics(trained.predict(val_set.X), val_set, "validation"))
+    train_pred, val_pred = trained.predict(train_set.X), trained.predict(val_set.X)
+    lags = overlap_lags(horizon, stride)
+    metrics.update(sample_metrics(train_pred, train_set, "train", hac_lags=lags))
+    metrics.update(sample_metrics(val_pred, val_set, "validation", hac_lags=lags))
+    # judged on the validation window when there is one (the training window otherwise): never pass on a model
+    # that gives the names of one date the same score
+    checked, window = (val_pred, val_set) if len(val_set) else (train_pred, train_set)
+    metrics["tied_share"] = check_not_collapsed(checked, window, cutoff=cut.date(), seed=seed,
+                                                window="validation" if len(val_set) else "training")
     trained.metrics = metrics
     return trained
 

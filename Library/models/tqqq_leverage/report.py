@@ -2,7 +2,10 @@
 
 Usage (reads the CSVs of ``../shared/market-data`` directly; the notebook uses QuantBook instead)::
 
-    python -m models.tqqq_leverage.report --market-data ../shared/market-data --out /tmp/tqqq_report
+    python -m models.tqqq_leverage.report --market-data ../shared/market-data --out /tmp/tqqq_report \
+        --train-end 2016-12-31 --test-start 2017-01-01 --test-end 2020-12-31
+
+Each series is read from ``<name>.csv`` or ``<name>.csv.gz`` (``Date`` column plus the values).
 
 Prints the source's table for each model, tracking error and terminal-wealth error per calendar year, the
 training times, and a check of the pre-inception simulation; with ``--out`` it also writes the
@@ -18,6 +21,7 @@ import dataclasses
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -36,23 +40,37 @@ from .inputs import align_inputs
 from .simulate import simulate_returns, simulate_tqqq, write_close_csv
 from .training import REFERENCE_TRAINING, TrainedModel, train
 
-__all__ = ["load_market_inputs", "ReportResult", "run_report", "main"]
+__all__ = ["check_dates", "load_market_inputs", "ReportResult", "run_report", "main"]
 
 
 def _read(folder: Path, relative: str) -> pd.DataFrame:
-    path = folder / relative
-    if not path.exists():
-        raise FileNotFoundError(f"{path} is missing; pass the market-data folder (../shared/market-data)")
-    return pd.read_csv(path, parse_dates=["Date"], index_col="Date")
+    """``relative``.csv or ``relative``.csv.gz (pandas decompresses by the suffix); both present is an error."""
+    found = [path for path in (folder / f"{relative}.csv", folder / f"{relative}.csv.gz") if path.exists()]
+    if not found:
+        raise FileNotFoundError(f"{folder / relative}.csv(.gz) is missing; pass the market-data folder "
+                                f"(--market-data ../shared/market-data)")
+    if len(found) > 1:
+        raise ValueError(f"both {found[0]} and {found[1]} exist; keep one so the report reads a known file")
+    return pd.read_csv(found[0], parse_dates=["Date"], index_col="Date")
+
+
+def check_dates(train_end: str, test_start: str, test_end: str) -> None:
+    """ISO dates with training strictly before the test window and a non-empty test window."""
+    try:
+        stamps = [pd.Timestamp(date.fromisoformat(value)) for value in (train_end, test_start, test_end)]
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"dates must be YYYY-MM-DD (--train-end, --test-start, --test-end): {exc}") from None
+    if not stamps[0] < stamps[1] <= stamps[2]:
+        raise ValueError(f"need train end < test start <= test end, got {train_end}, {test_start}, {test_end}")
 
 
 def load_market_inputs(folder: str | Path) -> pd.DataFrame:
     """The six inputs from the market-data CSVs: adjusted closes of QQQ/TQQQ (``close/``), VIX and VIX3M
     (``index/``), IRX and TNX (``rates/``). VIX misses one QQQ session (1999-12-31); it is filled (limit 1)."""
     root = Path(folder)
-    return align_inputs(_read(root, "close/QQQ.csv.gz"), _read(root, "close/TQQQ.csv.gz"),
-                        _read(root, "index/VIX.csv.gz"), _read(root, "index/VIX3M.csv.gz"),
-                        _read(root, "rates/IRX.csv.gz"), _read(root, "rates/TNX.csv.gz"), fill_limits={"vix": 1})
+    return align_inputs(_read(root, "close/QQQ"), _read(root, "close/TQQQ"), _read(root, "index/VIX"),
+                        _read(root, "index/VIX3M"), _read(root, "rates/IRX"), _read(root, "rates/TNX"),
+                        fill_limits={"vix": 1})
 
 
 @dataclass
@@ -105,6 +123,7 @@ def run_report(market_data: str | Path, *, train_end: str = "2016-12-31", test_s
                reference_epochs: int | None = None, include_reference: bool = True,
                out_dir: str | Path | None = None, log: Callable[[str], None] = print) -> ReportResult:
     """Train baseline, compact and reference through ``train_end``; evaluate on ``[test_start, test_end]``."""
+    check_dates(train_end, test_start, test_end)
     inputs = load_market_inputs(market_data)
     cutoff = pd.Timestamp(train_end) + pd.Timedelta(days=1)
     variants: list[tuple[str, dict]] = [("baseline", {"variant": "baseline"}), ("compact", {"variant": "compact"})]
@@ -144,13 +163,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--reference-size", default="small", help="full, small (1/8 widths), tiny, or a float")
     parser.add_argument("--reference-epochs", type=int, default=None, help="cap the reference's 200 epochs")
     parser.add_argument("--no-reference", action="store_true")
+    parser.add_argument("--train-end", default="2016-12-31", help="last day of training data (YYYY-MM-DD)")
+    parser.add_argument("--test-start", default="2017-01-01", help="first day of the test window")
+    parser.add_argument("--test-end", default="2020-12-31", help="last day of the test window")
     args = parser.parse_args(argv)
+    try:
+        check_dates(args.train_end, args.test_start, args.test_end)
+    except ValueError as exc:
+        parser.error(str(exc))
     size: str | float = args.reference_size
     try:
         size = float(size)
     except ValueError:
         pass
-    result = run_report(args.market_data, reference_size=size, reference_epochs=args.reference_epochs,
+    result = run_report(args.market_data, train_end=args.train_end, test_start=args.test_start,
+                        test_end=args.test_end, reference_size=size, reference_epochs=args.reference_epochs,
                         include_reference=not args.no_reference, out_dir=args.out)
     print(result.text())
     return 0

@@ -169,6 +169,39 @@ def equity_bars(index: pd.DatetimeIndex, path: PricePath, sigma: np.ndarray, sho
             for j in range(k)]
 
 
+HOUR_STARTS = tuple(range(9, 16))   # LEAN stamps a session's hour bars 09:00 (09:30-10:00) ... 15:00 (15-16)
+HOUR_SPANS = np.array([0.5, 1, 1, 1, 1, 1, 1]) / 6.5
+
+
+def hour_bars(daily: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
+    """Seven hour bars per session consistent with the daily bar: the first opens at the day's open, the last
+    closes at its close, every price lies in the day's low..high and the day's high and low are both reached;
+    volumes sum to the day's. The path between open and close is a Brownian bridge whose scale follows the day's
+    range. Indexed by bar start, as LEAN's hour files are."""
+    o, h, lo, c, v = (daily[k].to_numpy(float)[:, None] for k in ("open", "high", "low", "close", "volume"))
+    n, k = len(daily), len(HOUR_STARTS)
+    noise = rng.standard_normal((n, k, 3))
+    walk = np.cumsum(noise[..., 0] * np.sqrt(HOUR_SPANS), axis=1)
+    elapsed = np.cumsum(HOUR_SPANS)
+    bridge = walk - elapsed * walk[:, -1:]
+    scale = np.log(h / lo) / 3
+    close = np.clip(round_price(np.exp(np.log(o) + elapsed * np.log(c / o) + scale * bridge)), lo, h)
+    close[:, -1] = c[:, 0]
+    open_ = np.hstack([o, close[:, :-1]])
+    high = np.minimum(np.maximum(open_, close) * np.exp(0.3 * scale * np.abs(noise[..., 1])), h)
+    low = np.maximum(np.minimum(open_, close) * np.exp(-0.3 * scale * np.abs(noise[..., 2])), lo)
+    rows = np.arange(n)
+    high[rows, np.argmax(high, axis=1)] = h[:, 0]
+    low[rows, np.argmin(low, axis=1)] = lo[:, 0]
+    share = np.array([1.6, 1.1, 0.9, 0.8, 0.8, 1.0, 1.8])
+    volume = np.floor(v * share / share.sum())
+    volume[:, -1] += v[:, 0] - volume.sum(axis=1)
+    starts = (daily.index.normalize().to_numpy()[:, None]
+              + np.array([np.timedelta64(hour, "h") for hour in HOUR_STARTS])[None, :])
+    return bars_frame(pd.DatetimeIndex(starts.ravel()), open_.ravel(), round_price(high).ravel(),
+                      round_price(low).ravel(), close.ravel(), volume.ravel())
+
+
 def split_events(index: pd.DatetimeIndex, split_ratio: np.ndarray) -> list[tuple[date, float]]:
     """(ex-date, ratio) for one name's split column."""
     return [(index[t].date(), float(r)) for t, r in enumerate(split_ratio) if t > 0 and r != 1.0]
@@ -179,6 +212,7 @@ class Equity:
     bars: pd.DataFrame                                   # raw OHLCV indexed by session date
     splits: list[tuple[date, float]] = field(default_factory=list)
     in_coarse: bool = False                              # listed in the coarse universe files
+    hour_bars: pd.DataFrame | None = None                # raw hour bars (bar start), when the scenario has them
 
 
 @dataclass

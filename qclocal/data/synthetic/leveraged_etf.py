@@ -13,6 +13,7 @@ Generative model, per session t (``r`` are simple daily returns, rates in percen
 So a regression of ``r_TQQQ`` on ``r_QQQ``, ``r_QQQ * (VIX_{t-1} - 20) / 10``, ``r_QQQ * (rate_{t-1} - 1)``,
 ``dt`` and ``dt * rate_{t-1}`` recovers ``(3, lev_vix, lev_rate, -(expense + financing_multiple * swap_spread),
 -financing_multiple / 100)`` with residual sd ``tracking_sd`` (plus sub-basis-point price rounding).
+QQQ also has hour bars (``core.hour_bars``: a Brownian bridge from the day's open to its close inside its range).
 TQQQ starts at $45 on the first session and splits 2-for-1 (or more) after a raw close above $150, as the
 real fund does.
 """
@@ -29,6 +30,7 @@ from qclocal.data.synthetic.core import (
     SyntheticMarket,
     calendar_years_between,
     equity_bars,
+    hour_bars,
     price_path,
     split_events,
     stream,
@@ -102,6 +104,8 @@ def simulate(index: pd.DatetimeIndex, seed: int) -> SyntheticMarket:
     equities, indexes, rates, fred = env.shared_outputs(("VIX", "VIX3M"))
     indexes.update(rate_indexes(env.tbill, index, stream(seed, NAME, "term-spread")))
     equities["QQQ"] = env.fund("QQQ")
+    # hour bars of the traded ETF, so the replica can rebalance before the close at the current price
+    equities["QQQ"].hour_bars = hour_bars(equities["QQQ"].bars, stream(seed, NAME, "qqq-hours"))
     equities["TQQQ"] = Equity(frame, split_events(index, path.split_ratio[:, 0]))
     p = PARAMS
     truth = {

@@ -58,6 +58,8 @@ def write_market(data_folder: Path | str, scenario: str, market: SyntheticMarket
         bars = equity.bars
         rows = factor_rows(equity)
         paths.append(writers.write_equity_bars(folder, ticker, bars))
+        if equity.hour_bars is not None:
+            paths.append(writers.write_equity_bars(folder, ticker, equity.hour_bars, resolution="hour"))
         paths.append(writers.write_factor_file(folder, ticker, rows))
         paths.append(writers.write_map_file(folder, ticker, bars.index[0], exchange="P" if ticker in ETFS else "Q"))
         if equity.in_coarse:

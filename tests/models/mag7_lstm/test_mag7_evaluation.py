@@ -84,3 +84,19 @@ def test_plots_return_figures():
     assert all(isinstance(f, Figure) for f in figures)
     assert len(figures[0].axes[0].lines) == 2 and figures[0].axes[0].get_yscale() == "log"
     assert len(figures[3].axes[0].collections) == 2  # BIL (never held) is left out
+
+
+def test_newey_west_t_allows_for_overlapping_labels():
+    from models.mag7_lstm.evaluation import newey_west_t, overlap_lags
+
+    assert overlap_lags(21, 5) == 4 and overlap_lags(21, 21) == 0 and overlap_lags(21, 19) == 1
+    rng = np.random.default_rng(3)
+    iid = pd.Series(rng.standard_normal(4000) + 0.05)
+    plain = iid.mean() / iid.std(ddof=0) * np.sqrt(len(iid))
+    assert newey_west_t(iid, 0) == pytest.approx(plain)
+    # a 5-period moving sum (labels overlapping 4 later dates): autocorrelations 0.8, 0.6, 0.4, 0.2, which the
+    # Bartlett weights 0.8, 0.6, 0.4, 0.2 turn into a long-run variance of 1 + 2 x 1.2 = 3.4 times the plain one
+    overlapping = pd.Series(rng.standard_normal(40_004) + 0.01).rolling(5).sum().dropna()
+    naive, hac = newey_west_t(overlapping, 0), newey_west_t(overlapping, 4)
+    assert naive / hac == pytest.approx(np.sqrt(3.4), rel=0.1)
+    assert np.isnan(newey_west_t(pd.Series([1.0, np.nan]), 1))

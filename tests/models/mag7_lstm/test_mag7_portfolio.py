@@ -107,17 +107,20 @@ def test_backtest_orders_stop_exit_and_bil_fallback():
         (DAYS[271], "A", "stop"),                          # the 270 close fell 10 below; stop was ~5 below
         (d2, "B", "rebalance"), (d2, "BIL", "rebalance")]  # nothing qualifies: sell all, 100% BIL
     values = [v for *_, v in orders]
-    assert values[0] == pytest.approx(4000.0) and values[1] == pytest.approx(4000.0)
-    prev1 = DAYS[DAYS.get_loc(d1) - 1]
-    # filled at the previous close (LEAN daily bars): the stop sells A's whole value at the 270 close
-    assert values[2] == pytest.approx(-4000.0 * close.loc[DAYS[270], "A"] / close.loc[prev1, "A"])
-    prev2 = DAYS[DAYS.get_loc(d2) - 1]
-    b_value = 4000.0 * close.loc[prev2, "B"] / close.loc[prev1, "B"]
-    assert values[3] == pytest.approx(-b_value)
-    equity_before = 2000.0 - values[2] + b_value  # cash left after d1, plus A's proceeds, plus B
-    assert values[4] == pytest.approx(equity_before)
-    assert result.weights.loc[DAYS[-1]].to_dict() == pytest.approx({"A": 0.0, "B": 0.0, "BIL": 1.0})
-    assert result.equity.iloc[-1] == pytest.approx(equity_before * bil.iloc[-1] / bil.loc[prev2])
+    prev1, prev2 = (DAYS[DAYS.get_loc(d) - 1] for d in (d1, d2))
+    # LEAN's daily fills: the rebalance is sized at the previous close and fills at the decision day's close
+    shares = {t: 4000.0 / close.loc[prev1, t] for t in ("A", "B")}
+    assert values[0] == pytest.approx(shares["A"] * close.loc[d1, "A"])
+    assert values[1] == pytest.approx(shares["B"] * close.loc[d1, "B"])
+    # the stop, decided on the 270 close, is a market-on-open order: A's shares sold at the 271 open
+    assert values[2] == pytest.approx(-shares["A"] * bars["A"].loc[DAYS[271], "open"])
+    assert values[3] == pytest.approx(-shares["B"] * close.loc[d2, "B"])
+    cash = 10_000.0 - values[0] - values[1] - values[2]
+    equity_before = cash + shares["B"] * close.loc[prev2, "B"]  # what LEAN sizes 100% BIL from
+    bil_shares = equity_before / bil.loc[prev2]
+    assert values[4] == pytest.approx(bil_shares * bil.loc[d2])
+    assert result.weights.loc[DAYS[-1]].to_dict() == pytest.approx({"A": 0.0, "B": 0.0, "BIL": 1.0}, abs=1e-3)
+    assert result.equity.iloc[-1] == pytest.approx(cash - values[3] - values[4] + bil_shares * bil.iloc[-1])
 
 
 def test_backtest_without_treasury_holds_cash_and_fees_are_charged():
@@ -127,17 +130,22 @@ def test_backtest_without_treasury_holds_cash_and_fees_are_charged():
     result = backtest_rule(bars, scores, start=d1, cost_bps=0.0)
     assert result.orders.empty and result.equity.iloc[-1] == pytest.approx(10_000.0)
     paid = backtest_rule(bars, scores.abs(), start=d1, cost_bps=10.0)
-    assert paid.fees == pytest.approx(8000.0 * 10 / 1e4)
+    assert paid.fees == pytest.approx(paid.orders["value"].abs().sum() * 10 / 1e4)
+    assert paid.fees == pytest.approx(8000.0 * 10 / 1e4, rel=0.01)
 
 
 def test_benchmarks():
     bars = {"A": _bars(100, 0.1, 1.0), "B": _bars(50, 0.1, 0.5)}
     start = DAYS[200]
     qqq = buy_and_hold(bars["A"], start=start, cost_bps=0.0)
-    assert qqq.equity.iloc[-1] == pytest.approx(10_000.0 * bars["A"]["close"].iloc[-1] / bars["A"]["close"].iloc[199])
+    close = bars["A"]["close"]
+    shares = 10_000.0 / close.iloc[199]  # sized at the previous close, bought at the start day's close
+    assert qqq.equity.iloc[-1] == pytest.approx(10_000.0 + shares * (close.iloc[-1] - close.iloc[200]))
     ew = equal_weight(bars, month_starts(DAYS, start), start=start, cost_bps=0.0)
     first = ew.orders[ew.orders["date"] == ew.orders["date"].min()]
-    assert first["value"].tolist() == pytest.approx([5000.0, 5000.0])
+    day = DAYS.get_loc(first["date"].iloc[0])
+    growth = [bars[t]["close"].iloc[day] / bars[t]["close"].iloc[day - 1] for t in ("A", "B")]
+    assert first["value"].tolist() == pytest.approx([5000.0 * growth[0], 5000.0 * growth[1]])
     assert ew.stats["orders"] > 2  # monthly re-balancing back to equal weights
 
 

@@ -76,3 +76,14 @@ def test_features_from_a_lean_history_frame_equal_research_features(tiny_market)
     for ticker, bars in tiny_market.items():
         pd.testing.assert_frame_equal(compute_features(converted[ticker]), compute_features(bars),
                                       check_freq=False, check_names=False)
+
+
+def test_random_scores_are_a_reproducible_no_skill_ablation():
+    from models.mag7_lstm.signals import random_scores
+
+    names = ["AAPL", "MSFT", "NVDA"]
+    a = random_scores(names, "2020-03-02", seed=1)
+    assert list(a.index) == names and ((a > 0) & (a < 1)).all()  # every name passes the score > 0 test
+    pd.testing.assert_series_equal(a, random_scores(names, pd.Timestamp("2020-03-02"), seed=1))
+    assert not a.equals(random_scores(names, "2020-04-01", seed=1))
+    assert not a.equals(random_scores(names, "2020-03-02", seed=2))

@@ -6,7 +6,14 @@ import numpy as np
 import pytest
 from models.mag7_lstm.dataset import build_datasets
 from models.mag7_lstm.network import build_network
-from models.mag7_lstm.training import refit_cutoffs, train, train_timeline
+from models.mag7_lstm.training import (
+    MAX_TIED_SHARE,
+    CollapsedModelError,
+    refit_cutoffs,
+    tied_share,
+    train,
+    train_timeline,
+)
 
 
 def test_trained_model_records_windows_metrics_and_hyperparameters(tiny_model, tiny_cutoff):
@@ -105,3 +112,27 @@ def test_schedules_month_starts_and_cutoffs_the_day_before():
     assert refit_cutoffs(monthly, "quarterly") == quarterly  # a cutoff serves the day after it
     assert refit_cutoffs(["2020-01-01", "2020-02-01", "2020-04-01"], "quarterly") == [date(2020, 1, 1),
                                                                                        date(2020, 4, 1)]
+
+
+def test_small_network_has_no_relu_before_its_output():
+    import keras
+
+    net = build_network("small")
+    hidden = [layer for layer in net.layers if not isinstance(layer, keras.layers.Dropout)][-2]
+    assert isinstance(hidden, keras.layers.LeakyReLU)
+    assert all(getattr(layer, "activation", None) is not keras.activations.relu for layer in net.layers)
+
+
+def test_tied_share_counts_names_scored_alike_on_one_date():
+    dates = np.repeat(np.array(["2020-01-02", "2020-02-03"], dtype="datetime64[D]"), 4)
+    assert tied_share(np.arange(8.0), dates) == 0.0
+    assert tied_share(np.full(8, 0.013), dates) == 1.0
+    assert tied_share(np.array([1, 1, 2, 3, 1, 2, 3, 4.0]), dates) == 0.25  # the tie is within one date only
+
+
+def test_trained_model_is_not_collapsed_and_a_dead_network_fails_loudly(tiny_market, tiny_cutoff, tiny_model):
+    assert tiny_model.metrics["tied_share"] <= MAX_TIED_SHARE
+    dead = build_network("small")
+    dead.set_weights([np.zeros_like(w) for w in dead.get_weights()])  # constant output: every name ties
+    with pytest.raises(CollapsedModelError, match=r"collapsed: 100% of its validation scores tie.*ranks nothing"):
+        train(tiny_market, tiny_cutoff, epochs=1, train_days=None, warm_start=dead, learning_rate=0.0)
