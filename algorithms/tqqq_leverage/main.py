@@ -81,7 +81,9 @@ class TqqqLeverageReplication(QCAlgorithm):
         if not self.predictor.timeline.cutoffs():
             raise RuntimeError(f"no {timeline_name(self.variant)} models in the ObjectStore; train them with "
                                f"`{train_command_for(self.variant)}`")
-        self.bars = required_history() + 10
+        # a calendar span, not a bar count: LEAN counts daily bars in one-day steps from the current time, so after an
+        # early close (13:00) a count of N gives about 5/6 N sessions (Common/Time.cs GetStartTimeForTradeBars)
+        self.lookback = timedelta(days=int(required_history() * 365 / 252) + 30)
         self.last: tuple[float, float] | None = None
         self.model_cutoff: date | None = None
         self.replica: list[float] = []
@@ -95,7 +97,7 @@ class TqqqLeverageReplication(QCAlgorithm):
 
     def predict(self, when: datetime) -> float:
         """The leverage for the session on or after `when`, from daily history up to the last close before it."""
-        history = self.history([self.qqq, self.tqqq, *self.indexes.values()], self.bars, Resolution.DAILY)
+        history = self.history([self.qqq, self.tqqq, *self.indexes.values()], self.lookback, Resolution.DAILY)
         closes = wide(history, "close")
         closes = closes[closes.index.normalize() < pd.Timestamp(when).normalize()]
         inputs = align_inputs(closes["QQQ"], closes.get("TQQQ"), closes["VIX"], closes["VIX3M"], closes["IRX"],
