@@ -16,3 +16,11 @@ def as_timestamp(value: date | datetime | str | pd.Timestamp, what: str) -> pd.T
     if pd.isna(stamp):
         raise ValueError(f"{what} must be a date, got {value!r}")
     return stamp.tz_localize(None) if stamp.tzinfo is not None else stamp
+
+
+def parameter_date(name: str, value: object) -> datetime:
+    """A ``YYYY-MM-DD`` algorithm parameter as a datetime; ValueError naming the parameter otherwise."""
+    try:
+        return datetime.strptime(str(value), "%Y-%m-%d")
+    except ValueError:
+        raise ValueError(f"parameter {name} must be a date YYYY-MM-DD, got {value!r}") from None

@@ -13,10 +13,9 @@ no-skill ablation. Parameters (config.json): start, end, cash, signal, top-n,
 stop-multiple, position-cap, vol-target (on: scale the weights to 12% estimated volatility).
 """
 
-from datetime import datetime
-
 from AlgorithmImports import *
 from models import mag7_lstm as m7
+from models.dates import parameter_date
 from models.lean_history import per_symbol, wide
 
 VOL_WINDOW = 63  # daily returns behind the covariance of the vol-target estimate
@@ -25,8 +24,8 @@ WARMUP_BARS = 210  # SMA(200) and ATR(20) ready, and every price known, at the f
 
 class Mag7Lstm(QCAlgorithm):
     def initialize(self) -> None:
-        self.set_start_date(self._date_parameter("start", "2017-01-01"))
-        self.set_end_date(self._date_parameter("end", "2020-12-31"))
+        self.set_start_date(parameter_date("start", self.get_parameter("start", "2017-01-01")))
+        self.set_end_date(parameter_date("end", self.get_parameter("end", "2020-12-31")))
         self.initial_cash = int(self.get_parameter("cash", 10000))
         self.set_cash(self.initial_cash)
         self.signal = str(self.get_parameter("signal", "lstm")).strip().lower()
@@ -59,13 +58,6 @@ class Mag7Lstm(QCAlgorithm):
         first = self.symbols[m7.UNIVERSE[0]]
         self.schedule.on(self.date_rules.month_start(first), self.time_rules.after_market_open(first, 30),
                          self.rebalance)
-
-    def _date_parameter(self, name: str, default: str) -> datetime:
-        value = str(self.get_parameter(name, default))
-        try:
-            return datetime.strptime(value, "%Y-%m-%d")
-        except ValueError:
-            raise ValueError(f"parameter {name} must be a date YYYY-MM-DD, got {value!r}") from None
 
     def _levels(self) -> tuple[dict[str, float], dict[str, float], dict[str, float]]:
         """Last close, SMA(200) and ATR(20) per name (NaN while an indicator is not ready)."""

@@ -13,11 +13,10 @@ loaded as of each day: the newest cutoff strictly before it. Every number is a p
 ablations are ``use-gate false``, ``use-regime false`` and ``longs-only true``.
 """
 
-from datetime import datetime
-
 import pandas as pd
 from AlgorithmImports import *
 from models import russell_qpi as qpi
+from models.dates import parameter_date
 from models.lean_history import wide
 from models.store import train_command
 
@@ -38,8 +37,8 @@ class BpsFeeModel(FeeModel):
 
 class RussellQpi(QCAlgorithm):
     def initialize(self) -> None:
-        self.set_start_date(self._date_parameter("start", "2016-01-01"))
-        self.set_end_date(self._date_parameter("end", "2020-12-31"))
+        self.set_start_date(parameter_date("start", self.get_parameter("start", "2016-01-01")))
+        self.set_end_date(parameter_date("end", self.get_parameter("end", "2020-12-31")))
         self.set_cash(int(self.get_parameter("cash", 1000000)))
         self.rules = qpi.Rules.from_parameters(self.get_parameter)
         self.universe_settings.resolution = Resolution.DAILY
@@ -57,12 +56,6 @@ class RussellQpi(QCAlgorithm):
         self.opening: dict[str, str] = {}  # ticker -> side of an entry order waiting for its fill
         self.sessions_without = {"VIX": 0, "universe": 0}
 
-    def _date_parameter(self, name: str, default: str) -> datetime:
-        value = str(self.get_parameter(name, default))
-        try:
-            return datetime.strptime(value, "%Y-%m-%d")
-        except ValueError:
-            raise ValueError(f"parameter {name} must be a date YYYY-MM-DD, got {value!r}") from None
 
     def select_coarse(self, coarse: List[CoarseFundamental]) -> List[Symbol]:
         rows = pd.DataFrame([(c.symbol, c.symbol.value, c.price, c.dollar_volume, c.has_fundamental_data)
