@@ -121,11 +121,13 @@ class DataDictionary(dict):
     """A dict keyed by Symbol that also accepts the ticker string, like LEAN's Python data dictionaries."""
 
     def _resolve(self, key: Any) -> Any:
+        if type(key) is Symbol:  # the common case first: hasattr() on a Symbol builds a missing-member error
+            return key
         if isinstance(key, str):
             for sym in self.keys():
                 if sym.value == key.upper():
                     return sym
-        if hasattr(key, "symbol") and not isinstance(key, Symbol):
+        if not isinstance(key, Symbol) and hasattr(key, "symbol"):
             return key.symbol
         return key
 
