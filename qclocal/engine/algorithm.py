@@ -336,7 +336,7 @@ class QCAlgorithm:
                 f"qclocal; it implements {', '.join(m.name for m in SUPPORTED_NORMALIZATION)}")
         default_leverage = 2.0 if security_type == SecurityType.EQUITY else 1.0
         security = Security(symbol, SecurityExchange(hours, self._clock), resolution, default_leverage, normalization,
-                            security_type)
+                            security_type, self.portfolio.totals)
         if leverage:  # 0 is LEAN's Security.NullLeverage: keep the brokerage model's default (SecurityService.cs)
             security.set_leverage(leverage)
         data_types = ["trade", "quote"] if (kind == "equity" and resolution == Resolution.MINUTE) else \

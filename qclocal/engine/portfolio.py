@@ -10,7 +10,7 @@ from qclocal.engine.data_types import DataDictionary
 from qclocal.engine.enums import DataNormalizationMode
 from qclocal.engine.lean_api import lean_type
 from qclocal.engine.margin import DefaultMarginCallModel, check_margin_call_model
-from qclocal.engine.securities import Security, SecurityHolding, SecurityManager
+from qclocal.engine.securities import HoldingsTotals, Security, SecurityHolding, SecurityManager
 
 
 @lean_type("QuantConnect.Securities.Cash")
@@ -48,6 +48,7 @@ class Portfolio(DataDictionary):
         self.cash_book = {"USD": Cash(self)}
         self.transactions: Any = None    # the algorithm's Transactions (LEAN's Portfolio.Transactions)
         self._margin_call_model: Any = DefaultMarginCallModel(self)
+        self.totals = HoldingsTotals()   # shared with the securities' caches (QCAlgorithm._add_security)
 
     @property
     def securities(self) -> SecurityManager:
@@ -93,9 +94,18 @@ class Portfolio(DataDictionary):
         self.cash = float(cash)
 
     # -- valuation ------------------------------------------------------------------------------------
+    def _valid_totals(self, exact: bool = True) -> HoldingsTotals:
+        totals = self.totals
+        if not totals.valid or (exact and not totals.exact):
+            held = [s for s in self._securities.values() if s.holdings.quantity]
+            totals.holdings_value = sum(s.holdings.quantity * s.price for s in held)
+            totals.margin_used = sum(abs(s.holdings.quantity * s.price) / s.leverage for s in held)
+            totals.valid = totals.exact = True
+        return totals
+
     @property
     def total_holdings_value(self) -> float:
-        return sum(s.holdings.quantity * s.price for s in self._securities.values() if s.holdings.quantity)
+        return self._valid_totals().holdings_value
 
     @property
     def total_absolute_holdings_cost(self) -> float:
@@ -123,8 +133,7 @@ class Portfolio(DataDictionary):
 
     @property
     def total_margin_used(self) -> float:
-        return sum(abs(s.holdings.quantity * s.price) / s.leverage for s in self._securities.values()
-                   if s.holdings.quantity)
+        return self._valid_totals().margin_used
 
     @property
     def margin_remaining(self) -> float:
@@ -136,15 +145,22 @@ class Portfolio(DataDictionary):
         q1 = q0 + quantity
         if abs(q1) <= abs(q0) and q0 * q1 >= 0:
             return True  # reduces a position
-        used_other = self.total_margin_used - abs(q0 * security.price) / security.leverage
+        totals = self._valid_totals(exact=False)
+        used_other = totals.margin_used - abs(q0 * security.price) / security.leverage
         after = used_other + abs(q1 * price) / security.leverage
-        return after <= self.total_portfolio_value - fee + 1e-9
+        return after <= self.cash + totals.holdings_value - fee + 1e-9
 
     # -- fills ----------------------------------------------------------------------------------------
     def apply_fill(self, security: Security, quantity: float, price: float, fee: float, time: datetime) -> None:
         h = security.holdings
         q0 = h.quantity
         q1 = q0 + quantity
+        totals = self.totals
+        if totals.valid:  # this position's change only, for the next fill's buying-power check
+            mark = security.price
+            totals.holdings_value += (q1 - q0) * mark
+            totals.margin_used += (abs(q1 * mark) - abs(q0 * mark)) / security.leverage
+            totals.exact = False
         self.cash -= quantity * price + fee
         self.total_fees += fee
         h.total_fees += fee
@@ -188,6 +204,7 @@ class Portfolio(DataDictionary):
         h = security.holdings
         quantity = h.quantity / split.split_factor
         whole = math.trunc(quantity)
+        self.totals.valid = False
         h.quantity, h.average_price = float(whole), h.average_price * split.split_factor
         if security.get_last_data() is None:
             self.cash += (quantity - whole) * split.reference_price * split.split_factor

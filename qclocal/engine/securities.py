@@ -34,12 +34,28 @@ class SecurityExchange:
         return self.hours.is_open(moment)
 
 
+class HoldingsTotals:
+    """The portfolio-wide sums that every order reads: holdings value and margin used (``Portfolio``).
+
+    They are summed over all securities on first read and kept until a price or a leverage changes (``valid``
+    goes False). A fill adjusts them by its own position's change and clears ``exact``: the fill scan's
+    buying-power checks use the adjusted sums, so a scan filling k orders costs O(k) rather than O(k x
+    securities); every other reader gets the plain sum over holdings, summed again when it is not exact."""
+
+    __slots__ = ("valid", "exact", "holdings_value", "margin_used")
+
+    def __init__(self) -> None:
+        self.valid = self.exact = False
+        self.holdings_value = self.margin_used = 0.0
+
+
 @lean_type("QuantConnect.Securities.SecurityCache")
 class SecurityCache:
     __slots__ = ("trade_bar", "quote_bar", "custom", "price", "open", "high", "low", "close",
-                 "bid_price", "ask_price", "last_trade_end", "last_quote_end")
+                 "bid_price", "ask_price", "last_trade_end", "last_quote_end", "_totals")
 
-    def __init__(self) -> None:
+    def __init__(self, totals: HoldingsTotals | None = None) -> None:
+        self._totals = totals if totals is not None else HoldingsTotals()  # invalidated by each new price
         self.trade_bar: TradeBar | None = None
         self.quote_bar: QuoteBar | None = None
         self.custom: BaseData | None = None
@@ -54,6 +70,7 @@ class SecurityCache:
         self.trade_bar = bar
         self.price, self.open, self.high, self.low, self.close = bar.close, bar.open, bar.high, bar.low, bar.close
         self.last_trade_end = bar.end_time
+        self._totals.valid = False
 
     def update_quote(self, bar: QuoteBar) -> None:
         if bar.is_fill_forward and self.quote_bar is not None:
@@ -66,12 +83,14 @@ class SecurityCache:
     def update_custom(self, point: BaseData) -> None:
         self.custom = point
         self.price = self.close = point.value
+        self._totals.valid = False
 
     def apply_split(self, factor: float) -> None:
         """``SecurityCache.ApplySplit``: prices times the split factor, volumes divided by it, the cached bars too."""
         self.price, self.open, self.high, self.low, self.close = (
             v * factor for v in (self.price, self.open, self.high, self.low, self.close))
         self.bid_price, self.ask_price = self.bid_price * factor, self.ask_price * factor
+        self._totals.valid = False
         bar = self.trade_bar
         if bar is not None:
             self.trade_bar = type(bar)(bar.time, bar.symbol, bar.open * factor, bar.high * factor, bar.low * factor,
@@ -121,12 +140,13 @@ class SecurityHolding:
 @lean_type("QuantConnect.Securities.Security")
 class Security:
     def __init__(self, symbol: Symbol, exchange: SecurityExchange, resolution: Resolution, leverage: float,
-                 normalization: DataNormalizationMode, security_type: SecurityType):
+                 normalization: DataNormalizationMode, security_type: SecurityType,
+                 totals: HoldingsTotals | None = None):
         self.symbol = symbol
         self.exchange = exchange
         self.resolution = resolution
         self.type = security_type
-        self.cache = SecurityCache()
+        self.cache = SecurityCache(totals)
         self.holdings = SecurityHolding(self)
         self.leverage = float(leverage)
         self.data_normalization_mode = normalization
@@ -170,6 +190,7 @@ class Security:
             raise ValueError(f"set_leverage({leverage}) for {self.symbol}: Leverage must be greater than or equal "
                              f"to 1.")
         self.leverage = float(leverage)
+        self.cache._totals.valid = False
 
     def set_fee_model(self, model: Any) -> None:
         self.fee_model = model
@@ -190,6 +211,11 @@ class SecurityManager(DataDictionary):
     """``self.securities``: Security objects keyed by Symbol, also reachable by ticker string."""
 
     def __getitem__(self, key: Any) -> Security:
+        if type(key) is Symbol:  # the hot path (portfolio[symbol] per bar): a plain dict look-up
+            try:
+                return dict.__getitem__(self, key)
+            except KeyError:
+                pass
         try:
             return super().__getitem__(key)
         except KeyError:
