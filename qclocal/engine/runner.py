@@ -330,8 +330,8 @@ class Engine:
                 self.data_points += 1
                 self.benchmark_price = point.close
                 continue
-            security = algo.securities.get(sub.symbol)
-            if security is None or sub.symbol in self._unsubscribed:
+            security = dict.get(algo.securities, sub.symbol)  # a Symbol: no ticker resolution needed
+            if security is None or (self._unsubscribed and sub.symbol in self._unsubscribed):
                 continue
             self.data_points += 1   # TimeSliceFactory counts the data of live subscriptions only
             user_data = True
@@ -475,7 +475,10 @@ class Engine:
                 sess = sub.hours.session(point.time.date())
                 cons.update(point, sess[1] if sess else None)
                 continue
-            indicator.update(selector(point) if selector else point)
+            if selector is None:
+                indicator._update_data(point)
+            else:
+                indicator.update(selector(point))
 
     # -- universe -------------------------------------------------------------------------------------
     def _select_universe(self, t: datetime) -> SecurityChanges | None:

@@ -99,6 +99,7 @@ def _point(symbol: Any, time: Any, value: float) -> IndicatorDataPoint:
 
 
 _new_point = object.__new__
+_NO_SYMBOL = object()   # IndicatorBase._last_symbol before the first input
 
 
 class IndicatorStatus(IntEnum, metaclass=LeanEnum):
@@ -158,6 +159,10 @@ class IndicatorBase:
         self.samples = 0
         self._updated = IndicatorUpdatedEvent()
         self._handlers = self._updated._handlers
+        # the previous input per symbol: the latest symbol's in two attributes (no Symbol hashing per update),
+        # the others' in the dict
+        self._last_symbol: Any = _NO_SYMBOL
+        self._last_input: Any = None
         self._previous_input: dict[Any, Any] = {}
         self._logged_forward_error = False
         self._window = RollingWindow(2)
@@ -237,26 +242,49 @@ class IndicatorBase:
         """Internal fast path: update with a point produced by another indicator (no readiness evaluation)."""
         self._ingest(point, point, point.time, point.symbol)
 
-    def _ingest(self, data: Any, point: Any, end_time: Any, symbol: Any) -> None:
-        previous = self._previous_input.get(symbol)
-        if previous is not None and end_time < previous.end_time:
-            if not self._logged_forward_error:
-                self._logged_forward_error = True
-                _log.error(
-                    "IndicatorBase.Update(): This is a forward only indicator: %s Input: %s Previous: %s. "
-                    "It will not be updated with this input.", self.name, end_time, previous.end_time
-                )
+    def _update_data(self, data: Any) -> None:
+        """The engine's fast path for a bar or custom data point from the feed (always with ``symbol``,
+        ``end_time`` and a float ``close``): what ``update(data)`` does, without the argument checks and the
+        readiness evaluation."""
+        if self._takes_bars:
+            self._ingest(data, data, data.end_time, data.symbol)
             return
-        if data is not previous:
-            self.samples += 1
-            self._previous_input[symbol] = point
-            value = self._compute(point)
-            if value is not None:
-                current = _point(symbol, end_time, value)
-                self._current = current
-                self._window._add_unchecked(current)
-                if self._handlers:
-                    self._updated(self, current)
+        value = data.close
+        if not math.isfinite(value):
+            raise ValueError(f"{self.name}: cannot update with a non-finite value {value!r}")
+        point = _new_point(IndicatorDataPoint)
+        point.symbol, point.time, point.value = data.symbol, data.end_time, float(value)
+        self._ingest(data, point, point.time, point.symbol)
+
+    def _ingest(self, data: Any, point: Any, end_time: Any, symbol: Any) -> None:
+        last = self._last_symbol
+        same_symbol = symbol is last or symbol == last
+        previous = self._last_input if same_symbol else self._previous_input.get(symbol)
+        if previous is not None:
+            if end_time < (previous.time if type(previous) is IndicatorDataPoint else previous.end_time):
+                if not self._logged_forward_error:
+                    self._logged_forward_error = True
+                    _log.error(
+                        "IndicatorBase.Update(): This is a forward only indicator: %s Input: %s Previous: %s. "
+                        "It will not be updated with this input.", self.name, end_time, previous.end_time
+                    )
+                return
+            if data is previous:
+                return
+        self.samples += 1
+        if not same_symbol:
+            if last is not _NO_SYMBOL:
+                self._previous_input[last] = self._last_input
+            self._last_symbol = symbol
+        self._last_input = point
+        value = self._compute(point)
+        if value is not None:
+            current = _new_point(IndicatorDataPoint)
+            current.symbol, current.time, current.value = symbol, end_time, value
+            self._current = current
+            self._window._add_unchecked(current)
+            if self._handlers:
+                self._updated(self, current)
 
     def _compute(self, data: Any) -> float | None:
         """Return the next value, or None when the result is not a success (no new ``current``)."""
@@ -265,6 +293,7 @@ class IndicatorBase:
     def reset(self) -> None:
         """Return to the freshly constructed state (subscriptions to ``updated`` are kept)."""
         self.samples = 0
+        self._last_symbol, self._last_input = _NO_SYMBOL, None
         self._previous_input.clear()
         self._window.reset()
         self._current = _point(None, MIN_TIME, 0.0)
