@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -35,7 +37,29 @@ def _parse_parameters(pairs: tuple[tuple[str, str], ...]) -> dict[str, str]:
     return dict(pairs)
 
 
-@click.group()
+class _LazyGroup(click.Group):
+    """Imports the ``data`` and ``models`` command groups on first use: their modules (importers, calendars,
+    the models library) cost more start-up than a whole small backtest."""
+
+    def __init__(self, *args: Any, lazy: dict[str, str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lazy = lazy   # command name -> "module:attribute"
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.lazy})
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in self.lazy and name not in self.commands:
+            module, _, attribute = self.lazy[name].partition(":")
+            _library_on_path()
+            try:
+                self.add_command(getattr(importlib.import_module(module), attribute))
+            except ImportError:
+                return None
+        return super().get_command(ctx, name)
+
+
+@click.group(cls=_LazyGroup, lazy={"data": "qclocal.data.cli:data", "models": "qclocal.models_cli:models"})
 @click.version_option(package_name="qc-ml-workspace")
 def main() -> None:
     """Run LEAN Python algorithms and research notebooks without Docker, with LEAN's semantics."""
@@ -210,22 +234,6 @@ def demo(strategy: str, seed: int | None, data_folder: Path | None) -> None:
         raise click.ClickException(f"backtest failed:\n{result.error}")
     click.echo(f"[4/4] Report: {make_report(out, strategy)}")
 
-
-def _register_optional_groups() -> None:
-    try:
-        from qclocal.data.cli import data
-        main.add_command(data)
-    except ImportError:
-        pass
-    _library_on_path()
-    try:
-        from qclocal.models_cli import models
-        main.add_command(models)
-    except ImportError:
-        pass
-
-
-_register_optional_groups()
 
 if __name__ == "__main__":
     main()
