@@ -8,16 +8,78 @@ and so on) come from the library's rules for the exchange.
 from __future__ import annotations
 
 import datetime as dt
+import os
+import tempfile
 import threading
+from importlib.metadata import version
+from pathlib import Path
 
-import exchange_calendars as xcals
+import numpy as np
 import pandas as pd
 
-# Calendars are built once per exchange over a wide span and sliced; rebuilding per call costs ~0.4 s.
+# Calendars are built once per exchange over a wide span and sliced. Building one (and importing
+# exchange-calendars) costs about a second of start-up, so the table is also kept on disk, per library version.
 _SPAN_START = pd.Timestamp("1970-01-01")
 _SPAN_END = pd.Timestamp("2040-12-31")
 _cache: dict[str, tuple[pd.Timestamp, pd.Timestamp, pd.DataFrame]] = {}
 _lock = threading.Lock()
+
+
+def cache_folder() -> Path:
+    """Where qclocal keeps what it can rebuild: ``$QCLOCAL_CACHE``, else ``$XDG_CACHE_HOME/qclocal``."""
+    if os.environ.get("QCLOCAL_CACHE"):
+        return Path(os.environ["QCLOCAL_CACHE"])
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "qclocal"
+
+
+def _table_file(exchange: str, lo: pd.Timestamp, hi: pd.Timestamp) -> Path:
+    return cache_folder() / (f"sessions-{exchange}-{lo:%Y%m%d}-{hi:%Y%m%d}-"
+                             f"exchange-calendars-{version('exchange-calendars')}.npz")
+
+
+def _read_table(path: Path) -> pd.DataFrame | None:
+    try:
+        with np.load(path) as stored:
+            frame = pd.DataFrame({"open": stored["open"], "close": stored["close"]},
+                                 index=pd.DatetimeIndex(stored["session"], name="session"))
+            frame.attrs["tz"] = str(stored["tz"])
+            return frame
+    except (OSError, KeyError, ValueError):
+        return None   # absent or unreadable: build it again
+
+
+def _write_table(path: Path, frame: pd.DataFrame) -> None:
+    """Atomically (a temporary file renamed into place); a cache that cannot be written is simply not kept."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path.parent, prefix=".sessions-", suffix=".npz", delete=False) as fh:
+            np.savez(fh, session=frame.index.to_numpy(), open=frame["open"].to_numpy(),
+                     close=frame["close"].to_numpy(), tz=np.array(frame.attrs["tz"]))
+        os.replace(fh.name, path)
+    except OSError:
+        pass
+
+
+def _build(exchange: str, lo: pd.Timestamp, hi: pd.Timestamp) -> pd.DataFrame:
+    import exchange_calendars as xcals
+
+    try:
+        cal = xcals.get_calendar(exchange, start=lo, end=hi)
+    except xcals.errors.InvalidCalendarName:
+        raise ValueError(
+            f"unknown exchange calendar {exchange!r}; use an exchange-calendars name such as "
+            "XNYS (NYSE) or XNAS (Nasdaq)"
+        ) from None
+    tz = cal.tz
+    frame = pd.DataFrame(
+        {
+            "open": cal.schedule["open"].dt.tz_convert(tz).dt.tz_localize(None),
+            "close": cal.schedule["close"].dt.tz_convert(tz).dt.tz_localize(None),
+        }
+    )
+    frame.index = pd.DatetimeIndex(frame.index, name="session")
+    frame.attrs["tz"] = str(tz)
+    return frame
 
 
 def _schedule(exchange: str, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
@@ -27,22 +89,11 @@ def _schedule(exchange: str, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataF
             return cached[2]
         lo = min(start, _SPAN_START if cached is None else cached[0])
         hi = max(end, _SPAN_END if cached is None else cached[1])
-        try:
-            cal = xcals.get_calendar(exchange, start=lo, end=hi)
-        except xcals.errors.InvalidCalendarName:
-            raise ValueError(
-                f"unknown exchange calendar {exchange!r}; use an exchange-calendars name such as "
-                "XNYS (NYSE) or XNAS (Nasdaq)"
-            ) from None
-        tz = cal.tz
-        frame = pd.DataFrame(
-            {
-                "open": cal.schedule["open"].dt.tz_convert(tz).dt.tz_localize(None),
-                "close": cal.schedule["close"].dt.tz_convert(tz).dt.tz_localize(None),
-            }
-        )
-        frame.index = pd.DatetimeIndex(frame.index, name="session")
-        frame.attrs["tz"] = str(tz)
+        path = _table_file(exchange, lo, hi)
+        frame = _read_table(path)
+        if frame is None:
+            frame = _build(exchange, lo, hi)
+            _write_table(path, frame)
         _cache[exchange] = (lo, hi, frame)
         return frame
 
