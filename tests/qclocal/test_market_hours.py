@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
+import pandas as pd
+import pytest
+
 from qclocal.data.market_hours import exchange_hours
 
 
@@ -30,3 +33,28 @@ def test_vix_index_trades_on_chicago_time(lean_data):
     vix = exchange_hours(lean_data, "index", "usa", "VIX")
     assert vix.time_zone == "America/Chicago"
     assert vix.session(date(2013, 10, 7)) == (datetime(2013, 10, 7, 8, 30), datetime(2013, 10, 7, 15, 15))
+
+
+def test_session_tables_are_cached_on_disk_and_read_back_unchanged(tmp_path, monkeypatch):
+    from qclocal.data import calendars
+
+    monkeypatch.setenv("QCLOCAL_CACHE", str(tmp_path))
+    monkeypatch.setattr(calendars, "_cache", {})
+    built = calendars.sessions("2019-01-01", "2019-12-31")
+    assert [p.name.split("-")[1] for p in tmp_path.glob("sessions-*.npz")] == ["XNYS"]
+    calendars._cache.clear()
+    monkeypatch.setattr(calendars, "_build", lambda *args: pytest.fail("the cached table was rebuilt"))
+    read = calendars.sessions("2019-01-01", "2019-12-31")
+    pd.testing.assert_frame_equal(read, built, check_freq=False)
+    assert read.attrs == built.attrs == {"tz": "America/New_York"}
+
+
+def test_an_unreadable_session_cache_is_rebuilt(tmp_path, monkeypatch):
+    from qclocal.data import calendars
+
+    monkeypatch.setenv("QCLOCAL_CACHE", str(tmp_path))
+    monkeypatch.setattr(calendars, "_cache", {})
+    path = calendars._table_file("XNYS", calendars._SPAN_START, calendars._SPAN_END)
+    path.write_bytes(b"not an npz file")
+    assert len(calendars.sessions("2020-11-27", "2020-11-27")) == 1   # the early close after Thanksgiving
+    assert calendars._read_table(path) is not None                    # replaced by the rebuilt table
