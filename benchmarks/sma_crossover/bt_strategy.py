@@ -20,12 +20,10 @@ import time
 from pathlib import Path
 
 import backtrader as bt
-import pandas as pd
+from bars import load_bars
 
 FAST, SLOW, WEIGHT = 10, 50, 0.01
 LEAN_FREE_PORTFOLIO_FRACTION = 0.0025  # LEAN's Settings.FreePortfolioValuePercentage, applied by set_holdings
-PRICE_SCALE = 10_000
-COLUMNS = ["time", "open", "high", "low", "close", "volume"]
 
 
 class InteractiveBrokersCommission(bt.CommInfoBase):
@@ -66,15 +64,6 @@ class SmaCross(bt.Strategy):
                 self.order_target_percent(d, target=self.p.weight)
             elif fast[0] < slow[0] and invested:
                 self.close(d)
-
-
-def load_bars(data_folder: Path, ticker: str) -> pd.DataFrame:
-    """One ticker's LEAN daily zip as a DataFrame indexed by bar date, prices in dollars."""
-    path = Path(data_folder) / "equity" / "usa" / "daily" / f"{ticker.lower()}.zip"
-    frame = pd.read_csv(path, header=None, names=COLUMNS)
-    frame.index = pd.to_datetime(frame.pop("time"), format="%Y%m%d %H:%M")
-    frame[["open", "high", "low", "close"]] /= PRICE_SCALE
-    return frame
 
 
 def run(data_folder: Path, tickers: list[str], cash: float = 1_000_000.0) -> dict:
