@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 import backtrader as bt
-from bars import load_bars
+from bars import engine_report, load_bars
 
 FAST, SLOW, WEIGHT = 10, 50, 0.01
 LEAN_FREE_PORTFOLIO_FRACTION = 0.0025  # LEAN's Settings.FreePortfolioValuePercentage, applied by set_holdings
@@ -42,14 +42,12 @@ class SmaCross(bt.Strategy):
     def __init__(self):
         self.rules = [(d, bt.ind.SMA(d.close, period=self.p.fast), bt.ind.SMA(d.close, period=self.p.slow))
                       for d in self.datas]
-        self.fills = 0
         self.buys = 0
         self.sells = 0
         self.rejected = 0
 
     def notify_order(self, order):
         if order.status == order.Completed:
-            self.fills += 1
             if order.isbuy():
                 self.buys += 1
             else:
@@ -81,13 +79,5 @@ def run(data_folder: Path, tickers: list[str], cash: float = 1_000_000.0) -> dic
     loaded = time.perf_counter()
     strategy = cerebro.run()[0]
     finished = time.perf_counter()
-    return {
-        "engine_seconds": finished - started,
-        "load_seconds": loaded - started,
-        "bars": bars,
-        "fills": strategy.fills,
-        "buys": strategy.buys,
-        "sells": strategy.sells,
-        "rejected": strategy.rejected,
-        "final_equity": cerebro.broker.getvalue(),
-    }
+    return engine_report(started, loaded, finished, bars, strategy.buys, strategy.sells, cerebro.broker.getvalue(),
+                         strategy.rejected)

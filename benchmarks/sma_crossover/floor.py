@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-from bars import load_bars
+from bars import engine_report, ib_fee, load_bars
 
 FAST, SLOW, WEIGHT, FREE = 10, 50, 0.01, 0.0025
 
@@ -33,11 +33,6 @@ def sma(close: np.ndarray, period: int) -> np.ndarray:
     out[period - 1] = total[period - 1] / period
     out[period:] = (total[period:] - total[:-period]) / period
     return out
-
-
-def ib_fee(quantity: np.ndarray, price: np.ndarray) -> np.ndarray:
-    fee = 0.005 * np.abs(quantity)
-    return np.where(fee < 1.0, 1.0, np.minimum(fee, 0.005 * np.abs(quantity * price)))
 
 
 def run(data_folder: Path, tickers: list[str], cash: float = 1_000_000.0) -> dict:
@@ -80,13 +75,5 @@ def run(data_folder: Path, tickers: list[str], cash: float = 1_000_000.0) -> dic
         pending[buy] = quantity
         pending[sell] = -holdings[sell]
     finished = time.perf_counter()
-    return {
-        "engine_seconds": finished - started,
-        "load_seconds": loaded - started,
-        "bars": int(closes.size),
-        "fills": buys + sells,
-        "buys": buys,
-        "sells": sells,
-        "rejected": 0,
-        "final_equity": cash + float(holdings @ closes[-1]),
-    }
+    return engine_report(started, loaded, finished, int(closes.size), buys, sells,
+                         cash + float(holdings @ closes[-1]))

@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 
 import pandas as pd
-from bars import load_bars
+from bars import engine_report, ib_fee, load_bars
 from nautilus_trader.backtest.engine import BacktestEngine, BacktestEngineConfig
 from nautilus_trader.backtest.models import FeeModel
 from nautilus_trader.config import LoggingConfig
@@ -42,14 +42,9 @@ VENUE = Venue("SIM")
 TZ = "America/New_York"
 
 
-def ib_fee(quantity: float, price: float) -> float:
-    fee = 0.005 * quantity
-    return 1.0 if fee < 1.0 else min(fee, 0.005 * quantity * price)
-
-
 class InteractiveBrokersFee(FeeModel):
     def get_commission(self, order, fill_qty, fill_px, instrument):
-        return Money(ib_fee(fill_qty.as_double(), fill_px.as_double()), USD)
+        return Money(float(ib_fee(fill_qty.as_double(), fill_px.as_double())), USD)
 
 
 class SmaCross(Strategy):
@@ -62,7 +57,7 @@ class SmaCross(Strategy):
         self.signals: dict[InstrumentId, int] = {}     # +1 buy, -1 sell, recorded at the close
         self.orders: dict[InstrumentId, float] = {}    # signed quantities to submit at the next open
         self.session_ns = -1
-        self.fills = self.buys = self.sells = 0
+        self.buys = self.sells = 0
 
     def on_start(self) -> None:
         for instrument in self.instruments:
@@ -116,7 +111,6 @@ class SmaCross(Strategy):
     def on_order_filled(self, event) -> None:
         quantity = event.last_qty.as_double() * (1 if event.order_side == OrderSide.BUY else -1)
         self.held[event.instrument_id] = self.held.get(event.instrument_id, 0.0) + quantity
-        self.fills += 1
         self.buys += quantity > 0
         self.sells += quantity < 0
 
@@ -158,13 +152,4 @@ def run(data_folder: Path, tickers: list[str], cash: float = 1_000_000.0) -> dic
     final_cash = engine.portfolio.account(VENUE).balance_total(USD).as_double()
     final_equity = final_cash + sum(q * strategy.last_close[i] for i, q in strategy.held.items() if q)
     engine.dispose()
-    return {
-        "engine_seconds": finished - started,
-        "load_seconds": loaded - started,
-        "bars": bars,
-        "fills": strategy.fills,
-        "buys": strategy.buys,
-        "sells": strategy.sells,
-        "rejected": 0,
-        "final_equity": final_equity,
-    }
+    return engine_report(started, loaded, finished, bars, strategy.buys, strategy.sells, final_equity)
