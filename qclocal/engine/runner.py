@@ -42,6 +42,7 @@ from qclocal.engine.portfolio_target import CoarseFundamental, SecurityChanges
 from qclocal.engine.results import BacktestResult, Sampler, build_statistics, chart
 from qclocal.engine.scheduling import ScheduledEvent
 from qclocal.engine.symbols import Symbol
+from qclocal.indicators import IndicatorBase
 from qclocal.object_store import ObjectStore
 
 NS = 1_000_000_000
@@ -475,10 +476,10 @@ class Engine:
                 sess = sub.hours.session(point.time.date())
                 cons.update(point, sess[1] if sess else None)
                 continue
-            if selector is None:
-                indicator._update_data(point)
+            if selector is None and isinstance(indicator, IndicatorBase):
+                indicator._update_data(point)   # the fast path for qclocal's indicators
             else:
-                indicator.update(selector(point))
+                indicator.update(selector(point) if selector else point)
 
     # -- universe -------------------------------------------------------------------------------------
     def _select_universe(self, t: datetime) -> SecurityChanges | None:
