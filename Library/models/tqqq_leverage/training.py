@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from datetime import date
 from typing import Any, Literal
 
@@ -37,9 +37,10 @@ from .features import (
 )
 from .inputs import InputError, check_inputs
 from .networks import TQQQFocusedLoss, TrackingLoss, average_members, build_compact, build_reference
-from .predict import CLIP, predict_frame, run_network
+from .predict import CLIP, run_network
 from .scaling import RangeScaler
 from .target import daily_returns
+from .trained import TrainedModel
 
 __all__ = ["Variant", "TrainingConfig", "REFERENCE_TRAINING", "COMPACT_TRAINING", "TrainedModel", "Samples",
            "make_samples", "train", "train_timeline", "tracking_metrics"]
@@ -98,30 +99,6 @@ REFERENCE_TRAINING = TrainingConfig(batch_size=20, epochs=200, warmup_epochs=10,
 # seed-to-seed spread of the predicted drag level (terminal wealth moves by +-3% between single seeds).
 COMPACT_TRAINING = TrainingConfig(batch_size=64, epochs=150, warmup_epochs=5, learning_rate=2e-3,
                                   loss="tracking", early_stopping_patience=20, reduce_lr_patience=8, members=5)
-
-
-@dataclass
-class TrainedModel:
-    """A trained (or analytic) model and everything needed to predict, evaluate and persist it."""
-
-    variant: str
-    size: str
-    cutoff: date
-    network: keras.Model | None
-    scaler: RangeScaler | None
-    feature_names: tuple[str, ...]
-    window: int
-    baseline: BaselineParams
-    train_window: tuple[date, date]
-    validation_window: tuple[date, date] | None
-    hyperparameters: dict[str, Any]
-    metrics: dict[str, float]
-    history: dict[str, list[float]] = field(default_factory=dict)
-    train_seconds: float = 0.0
-
-    def predict(self, inputs: pd.DataFrame) -> pd.DataFrame:
-        """Predictions made at each close (see :func:`models.tqqq_leverage.predict.predict_frame`)."""
-        return predict_frame(self, inputs)
 
 
 @dataclass(frozen=True)
