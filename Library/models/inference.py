@@ -557,7 +557,7 @@ def _read_weights(data: bytes) -> dict[str, list[Array]]:
     found: dict[str, list[Array]] = {}
     with h5py.File(io.BytesIO(data), "r") as h5:
         def visit(path: str, obj: Any) -> None:
-            if path.startswith("optimizer"):  # a compiled model's optimizer state: not part of inference
+            if "optimizer" in path.split("/"):  # a compiled model's (or member's) optimizer state: not inference
                 return
             if isinstance(obj, h5py.Group) and path.endswith("vars") and len(obj):
                 owner = path[: -len("/vars")] if path != "vars" else ""

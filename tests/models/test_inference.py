@@ -37,10 +37,22 @@ def _randomised(model, seed: int = 0):
     return model
 
 
+def _trained_members(count: int):
+    """Members as training leaves them: compiled and fitted, so each carries optimizer state in the file."""
+    members = []
+    for seed in range(count):
+        member = build_compact(14, seed=seed, name=f"m{seed}")
+        member.compile(optimizer="adam", loss="mse")
+        member.fit(np.zeros((4, 10, 14)), np.zeros((4, 2)), epochs=1, verbose=0)
+        members.append(member)
+    return average_members(members)
+
+
 ARCHITECTURES = {
     "tqqq compact": lambda: build_compact(14, seed=1),
     "tqqq compact tiny, last row only": lambda: build_compact(14, size="tiny", window_path=False, seed=1),
     "tqqq compact 5-seed ensemble": lambda: average_members([build_compact(14, seed=s, name=f"m{s}") for s in range(5)]),
+    "tqqq compact ensemble of fitted members": lambda: _trained_members(2),
     "tqqq reference (attention, BiLSTM, BatchNorm)": lambda: build_reference(14, size="tiny", seed=1),
     "mag7 small": lambda: build_network("small"),
     "mag7 source": lambda: build_network("source"),

@@ -13,7 +13,7 @@ from .baseline import BaselineParams
 from .predict import predict_frame
 from .scaling import RangeScaler
 
-__all__ = ["TrainedModel"]
+__all__ = ["TrainedModel", "train_command_for"]
 
 
 @dataclass
@@ -38,3 +38,11 @@ class TrainedModel:
     def predict(self, inputs: pd.DataFrame) -> pd.DataFrame:
         """Predictions made at each close (see :func:`models.tqqq_leverage.predict.predict_frame`)."""
         return predict_frame(self, inputs)
+
+
+def train_command_for(variant: str) -> str:
+    """The command that trains a variant's timeline."""
+    from ..store import train_command
+    from . import timeline_name
+
+    return train_command(timeline_name(variant))

@@ -40,10 +40,10 @@ from .networks import TQQQFocusedLoss, TrackingLoss, average_members, build_comp
 from .predict import CLIP, run_network
 from .scaling import RangeScaler
 from .target import daily_returns
-from .trained import TrainedModel
+from .trained import TrainedModel, train_command_for
 
 __all__ = ["Variant", "TrainingConfig", "REFERENCE_TRAINING", "COMPACT_TRAINING", "TrainedModel", "Samples",
-           "make_samples", "train", "train_timeline", "tracking_metrics"]
+           "make_samples", "train", "train_timeline", "tracking_metrics", "train_command_for"]
 
 Variant = Literal["compact", "reference", "baseline"]
 VARIANTS: tuple[str, ...] = ("compact", "reference", "baseline")
@@ -116,7 +116,7 @@ def make_samples(inputs: pd.DataFrame, baseline: BaselineParams = DEFAULT_BASELI
                  feature_names: Sequence[str] = FEATURE_NAMES, window: int = WINDOW) -> Samples:
     """Every as-of session whose window of ``feature_names`` is complete and whose next session has a label."""
     check_inputs(inputs)
-    features = build_features(inputs)[list(check_feature_names(list(feature_names)))]
+    features = build_features(inputs, list(feature_names))
     returns = daily_returns(inputs)
     base = baseline_drag(inputs["irx"].shift(1), baseline)
     complete = complete_rows(features).to_numpy()
@@ -327,9 +327,3 @@ def _train_job(job: tuple[pd.DataFrame, pd.Timestamp, dict[str, Any]]) -> Traine
     return train(inputs, stamp, **kwargs)
 
 
-def train_command_for(variant: str) -> str:
-    """The command that trains a variant's timeline."""
-    from ..store import train_command
-    from . import timeline_name
-
-    return train_command(timeline_name(variant))
