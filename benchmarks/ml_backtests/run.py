@@ -16,6 +16,7 @@ average, and the result: orders, fills and final equity, which must agree betwee
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import statistics
@@ -94,7 +95,7 @@ def child(strategy: str, workspace: Path, profile: Path | None) -> None:
     print("RESULT " + json.dumps({
         "status": result.status, "imports_cpu": cpu_imports, "run_cpu": run_cpu, "tensorflow_imported":
         "tensorflow" in sys.modules, "tensorflow_import_cpu": tf_seconds,
-        "orders": len(orders), "fills_hash": hash(json.dumps(fills, sort_keys=True, default=str)) & 0xFFFFFFFF,
+        "orders": len(orders), "fills_hash": hashlib.sha256(json.dumps(fills, sort_keys=True, default=str).encode()).hexdigest()[:16],
         "equity": result.statistics.get("End Equity"), "net_profit": result.statistics.get("Net Profit"),
         "statistics": result.statistics}), flush=True)
 
