@@ -415,29 +415,52 @@ def clean_incomplete(object_store: Any, strategy: str | None = None) -> list[str
 
 # -- loading -------------------------------------------------------------------------------------------------
 
-_OBJECTS: OrderedDict[tuple[str, str], Any] = OrderedDict()  # (format, sha256) -> deserialised artifact
+_OBJECTS: OrderedDict[tuple[str, str, str], Any] = OrderedDict()  # (format, sha256, inference) -> artifact
 _OBJECTS_MAX = 8
 
 
-def _deserialise(fmt: str, file: str, data: bytes, sha: str, custom_objects: dict | None) -> Any:
-    cached = _OBJECTS.get((fmt, sha))
+INFERENCE = ("keras", "numpy", "auto")
+CustomObjects = dict | Callable[[], dict] | None  # a callable defers importing the module that defines them
+
+
+def _numpy_model(file: str, data: bytes, inference: str, log: Callable[[str], None]) -> Any:
+    """The numpy forward pass of a ``.keras`` artifact (no TensorFlow import); None when ``inference="auto"``
+    and a layer is not supported (the caller loads it with Keras)."""
+    from .inference import UnsupportedLayerError, load_keras
+
+    try:
+        return load_keras(data)
+    except UnsupportedLayerError as exc:
+        if inference == "numpy":
+            raise
+        log(f"models.store: {file} runs through Keras ({exc})")
+        return None
+
+
+def _deserialise(fmt: str, file: str, data: bytes, sha: str, custom_objects: CustomObjects,
+                 inference: str = "keras", log: Callable[[str], None] = print) -> Any:
+    key = (fmt, sha, inference if fmt == "keras" else "")
+    cached = _OBJECTS.get(key)
     if cached is not None:
-        _OBJECTS.move_to_end((fmt, sha))
+        _OBJECTS.move_to_end(key)
         return cached
     if fmt == "joblib":
         import joblib
 
         obj = joblib.load(io.BytesIO(data))
     elif fmt == "keras":
-        import keras
+        obj = _numpy_model(file, data, inference, log) if inference != "keras" else None
+        if obj is None:
+            import keras
 
-        with tempfile.TemporaryDirectory(prefix="model-load-") as folder:
-            path = Path(folder) / file
-            path.write_bytes(data)
-            obj = keras.saving.load_model(str(path), custom_objects=custom_objects, compile=False)
+            with tempfile.TemporaryDirectory(prefix="model-load-") as folder:
+                path = Path(folder) / file
+                path.write_bytes(data)
+                custom = custom_objects() if callable(custom_objects) else custom_objects
+                obj = keras.saving.load_model(str(path), custom_objects=custom, compile=False)
     else:
         raise ValueError(f"unknown artifact format {fmt!r}")
-    _OBJECTS[(fmt, sha)] = obj
+    _OBJECTS[key] = obj
     while len(_OBJECTS) > _OBJECTS_MAX:
         _OBJECTS.popitem(last=False)
     return obj
@@ -469,7 +492,12 @@ class ModelTimeline:
     """The models of one strategy, loaded as of a date and cached. Create one in ``initialize()``.
 
     ``feature_names``: what the algorithm computes, in order; a model trained on other features is an error.
-    ``log``: e.g. ``self.log`` in an algorithm. ``custom_objects``: passed to Keras when loading.
+    ``log``: e.g. ``self.log`` in an algorithm. ``custom_objects``: passed to Keras when loading (or a
+    function returning them, called only then).
+    ``inference``: how ``.keras`` artifacts load: ``"keras"`` (a ``keras.Model``, for research), ``"numpy"``
+    (a :class:`models.inference.NumpyModel`: same outputs, no TensorFlow import, no per-call overhead; an
+    unsupported layer is an error) or ``"auto"`` (numpy where every layer is supported, else Keras, logged).
+    Each cutoff is loaded once and kept (``as_of`` is a dictionary lookup after the first call).
     """
 
     def __init__(
@@ -479,8 +507,12 @@ class ModelTimeline:
         *,
         feature_names: list[str] | None = None,
         log: Callable[[str], None] = print,
-        custom_objects: dict | None = None,
+        custom_objects: CustomObjects = None,
+        inference: str = "keras",
     ):
+        if inference not in INFERENCE:
+            raise ValueError(f"inference must be one of {INFERENCE}, got {inference!r}")
+        self.inference = inference
         self.object_store = object_store
         self.strategy = strategy
         self.feature_names = None if feature_names is None else list(feature_names)
@@ -617,7 +649,7 @@ class ModelTimeline:
                 f"{str(info.get('sha256'))[:16]}…. It was not loaded."
             )
         try:
-            return _deserialise(info["format"], file, data, digest, self.custom_objects)
+            return _deserialise(info["format"], file, data, digest, self.custom_objects, self.inference, self.log)
         except Exception as exc:  # noqa: BLE001 - name the artifact whatever the loader raised
             hint = " (pass custom_objects= for custom Keras layers)" if info["format"] == "keras" else ""
             raise self._fail(f"artifact {key!r} failed to load{hint}: {type(exc).__name__}: {exc}.") from exc
@@ -630,12 +662,14 @@ def load_as_of(
     *,
     feature_names: list[str] | None = None,
     log: Callable[[str], None] = print,
-    custom_objects: dict | None = None,
+    custom_objects: CustomObjects = None,
+    inference: str = "keras",
 ) -> LoadedModel:
     """One-off :meth:`ModelTimeline.as_of`. Hashes are checked on every call; deserialised artifacts are
     reused by content hash. In an algorithm, keep a :class:`ModelTimeline` instead."""
     timeline = ModelTimeline(
-        object_store, strategy, feature_names=feature_names, log=log, custom_objects=custom_objects
+        object_store, strategy, feature_names=feature_names, log=log, custom_objects=custom_objects,
+        inference=inference,
     )
     return timeline.as_of(when)
 

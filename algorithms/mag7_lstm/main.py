@@ -51,7 +51,7 @@ class Mag7Lstm(QCAlgorithm):
             self.atr20[ticker] = self.atr(symbol, 20, MovingAverageType.SIMPLE, Resolution.DAILY)
         self.set_warm_up(WARMUP_BARS, Resolution.DAILY)
 
-        self.timeline = m7.model_timeline(self.object_store, log=self.log)
+        self.timeline = m7.model_timeline(self.object_store, log=self.log, inference="auto")  # numpy forward pass
         if self.signal == "lstm" and not self.timeline.cutoffs():
             self.timeline.as_of(self.start_date)  # raises ModelNotFoundError naming the command that trains one
         self.first_qqq = 0.0

@@ -48,7 +48,7 @@ class PairsReversion(QCAlgorithm):
         self.symbols = {t: self.add_equity(t, Resolution.DAILY).symbol
                         for s in self.specs for t in (s.a, s.b)}
         self.traders = {s.name: pr.PairTrader(self.rules) for s in self.specs}
-        self.timeline = pr.model_timeline(self.object_store, log=self.log)
+        self.timeline = pr.model_timeline(self.object_store, log=self.log, inference="auto")  # numpy forward pass
         if not self.timeline.cutoffs():
             self.timeline.as_of(self.start_date)  # raises ModelNotFoundError naming the command that trains one
         self.models: dict[str, Any] = {}

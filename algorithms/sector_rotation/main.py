@@ -50,7 +50,7 @@ class SectorRotation(QCAlgorithm):
         self.set_benchmark(self.spy)
 
         families = MODEL_FAMILIES if self.family == "ensemble" else (self.family,)
-        self.timelines = {f: sr.model_timeline(self.object_store, f, log=self.log)
+        self.timelines = {f: sr.model_timeline(self.object_store, f, log=self.log, inference="auto")
                           for f in families if f in MODEL_FAMILIES}
         series: set[str] = set()
         for timeline in self.timelines.values():

@@ -24,7 +24,7 @@ from models.tqqq_leverage.inputs import align_inputs
 from models.tqqq_leverage.persistence import LeveragePredictor
 from models.tqqq_leverage.predict import required_history
 from models.tqqq_leverage.rules import check_execution, leverage_after_fill, needs_rebalance, target_shares
-from models.tqqq_leverage.training import train_command_for
+from models.tqqq_leverage.trained import train_command_for
 
 TRADING_DAYS = 252
 # The account: portfolio margin. Reg T lends at most 2x overnight, too little for a 3x position; portfolio margin

@@ -116,11 +116,22 @@ class FactorFile:
         raise NotImplementedError(f"DataNormalizationMode {mode!r} is not implemented in qclocal")
 
 
+def factor_file_path(data_folder: Path, ticker: str, market: str = "usa") -> Path:
+    return Path(data_folder) / "equity" / market / "factor_files" / f"{ticker.lower()}.csv"
+
+
 def read_factor_file(data_folder: Path, ticker: str, market: str = "usa") -> FactorFile:
-    path = Path(data_folder) / "equity" / market / "factor_files" / f"{ticker.lower()}.csv"
+    path = factor_file_path(data_folder, ticker, market)
     if not path.is_file():
         empty = np.array([], dtype="datetime64[D]")
         return FactorFile(empty, np.array([]), np.array([]), np.array([]))
+    stat = path.stat()
+    return _factor_file(str(path), stat.st_size, stat.st_mtime_ns)
+
+
+@lru_cache(maxsize=256)
+def _factor_file(path: str, size: int, mtime_ns: int) -> FactorFile:
+    """Parsed factor file, cached by path, size and mtime (history() calls every bar would re-parse it)."""
     raw = pd.read_csv(path, header=None)
     dates = pd.to_datetime(raw[0].astype(str), format="%Y%m%d").to_numpy().astype("datetime64[D]")
     ref = raw[3].to_numpy(float) if raw.shape[1] > 3 else np.zeros(len(raw))

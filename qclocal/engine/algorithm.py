@@ -23,7 +23,7 @@ from qclocal.data.market_hours import exchange_hours
 from qclocal.engine.corporate import map_file_of, resolve_ticker
 from qclocal.engine.enums import DataNormalizationMode, Market, OrderType, Resolution, SecurityType
 from qclocal.engine.errors import missing_member
-from qclocal.engine.feed import ALGORITHM_TZ, Subscription, load_stream
+from qclocal.engine.feed import ALGORITHM_TZ, Subscription, history_bars, load_stream
 from qclocal.engine.lean_api import Fixed, check_default, lean_type
 from qclocal.engine.margin import quantity_for_target_buying_power
 from qclocal.engine.orders import OrderProperties, OrderTicket, check_order_properties
@@ -630,15 +630,13 @@ class QCAlgorithm:
             local_end = self._clock.local_time(sub.hours.time_zone) if end == now else end
             start = self.to_algorithm_time(bar_count_start(sub.hours, local_end, res, count, sub.extended_hours),
                                            sub.hours.time_zone)
-        stream = load_stream(sub, self._data_folder, start, end)
-        sl = slice(0, len(stream))
-        times = pd.to_datetime(stream.end_ns[sl])
+        end_ns, values, close_only = history_bars(sub, self._data_folder, start, end)
+        times = pd.to_datetime(end_ns)
         if sub.kind == "custom":
-            frame = pd.DataFrame({"value": stream.values[sl, 0]}, index=times)
+            frame = pd.DataFrame({"value": values[:, 0]}, index=times)
         else:
-            frame = pd.DataFrame(stream.values[sl], index=times,
-                                 columns=["open", "high", "low", "close", "volume"])
-            if stream.close_only:
+            frame = pd.DataFrame(values, index=times, columns=["open", "high", "low", "close", "volume"])
+            if close_only:
                 frame["volume"] = np.nan  # unknown, never zero: the ticker was imported from a close-only file
             if res == Resolution.MINUTE and sub.kind == "equity":
                 frame = self._with_quotes(frame, sub, start, end)

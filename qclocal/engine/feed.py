@@ -8,6 +8,7 @@ bar at each expected bar time of the subscription's resolution that has no bar.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
@@ -158,13 +159,25 @@ def load_stream(sub: Subscription, data_folder: Path, start: datetime, end: date
     frame = _read_frame(sub, data_folder, start.date(), end.date())
     factors = lean_format.read_factor_file(data_folder, sub.factor_ticker) if sub.kind == "equity" else None
     events = _events(sub, factors, frame, start, end) if factors is not None else []
+    _, begin, finish, values = _session_bars(sub, frame, factors, events)
+    end_ns, begin_ns, values, fill = _window(sub, begin, finish, values, start, end)
+    return Stream(sub, end_ns, begin_ns, values, fill, close_only=_is_close_only(sub, data_folder),
+                  events=[(t, e) for t, e in events if start < t <= end or (t == start and start.time() == time())])
+
+
+def _session_bars(sub: Subscription, frame: pd.DataFrame, factors: lean_format.FactorFile | None,
+                  events: list[tuple[datetime, Any]]
+                  ) -> tuple[np.ndarray, pd.DatetimeIndex, pd.DatetimeIndex, np.ndarray]:
+    """``(kept, begin, finish, values)``: which file rows are inside a session, and those bars stamped with their
+    real start and end (exchange time), prices normalised. Each row depends only on its own date (and, for
+    TOTAL_RETURN, on ``events``)."""
     values = frame.to_numpy(dtype=float)
     starts = frame.index
     if sub.resolution == Resolution.DAILY:
         days_idx = starts.normalize()
-        opens, closes, ok = _session_bounds(sub.hours, days_idx)
+        opens, closes, mask = _session_bounds(sub.hours, days_idx)
         begin, finish = pd.DatetimeIndex(opens), pd.DatetimeIndex(closes)
-        values, begin, finish = values[ok], begin[ok], finish[ok]
+        values, begin, finish = values[mask], begin[mask], finish[mask]
     else:
         span = sub.resolution.span
         begin = starts
@@ -186,6 +199,13 @@ def load_stream(sub: Subscription, data_folder: Path, start: datetime, end: date
             values, begin, finish = values[mask], begin[mask], finish[mask]
     if factors is not None:
         values = _normalize(sub, factors, values, begin, events)
+    return mask, begin, finish, values
+
+
+def _window(sub: Subscription, begin: pd.DatetimeIndex, finish: pd.DatetimeIndex, values: np.ndarray,
+            start: datetime, end: datetime) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Fill-forward up to ``end``, algorithm time zone, and the bars ending in (start, end]:
+    ``(end_ns, begin datetime64, values, fill-forward flags)``."""
     fill = np.zeros(len(values), dtype=bool)
     if sub.fill_forward and len(values):
         begin, finish, values, fill = _fill_forward(sub, begin, finish, values, end)
@@ -193,9 +213,80 @@ def load_stream(sub: Subscription, data_folder: Path, start: datetime, end: date
     finish = _to_algorithm_tz(pd.DatetimeIndex(finish), sub.hours.time_zone)
     end_ns = finish.asi8
     window = (end_ns > pd.Timestamp(start).value) & (end_ns <= pd.Timestamp(end).value)
-    return Stream(sub, end_ns[window], begin.to_numpy()[window], values[window], fill[window],
-                  close_only=sub.kind == "equity" and sub.ticker.upper() in _close_only(str(data_folder)),
-                  events=[(t, e) for t, e in events if start < t <= end or (t == start and start.time() == time())])
+    return end_ns[window], begin.to_numpy()[window], values[window], fill[window]
+
+
+def _is_close_only(sub: Subscription, data_folder: Path) -> bool:
+    return sub.kind == "equity" and sub.ticker.upper() in _close_only(str(data_folder))
+
+
+# -- history(): the whole file's prepared bars, cached -------------------------------------------------------
+@dataclass(frozen=True)
+class _Prepared:
+    stamps: np.ndarray            # datetime64[ns] of each bar as stored in the file (what _read_frame filters on)
+    begin: pd.DatetimeIndex
+    finish: pd.DatetimeIndex
+    values: np.ndarray
+
+
+_PREPARED: OrderedDict[tuple, _Prepared] = OrderedDict()
+_PREPARED_MAX = 128
+_EVERYTHING = (date(1900, 1, 1), date(2200, 12, 31))
+
+
+def history_bars(sub: Subscription, data_folder: Path, start: datetime, end: datetime
+                 ) -> tuple[np.ndarray, np.ndarray, bool]:
+    """``(end_ns, values, close_only)`` of the bars ``load_stream`` would give, for ``history()``.
+
+    Daily and hour bars come from an in-memory cache of the whole file, parsed, session-stamped and
+    normalised once; each request slices it by the dates ``load_stream`` would read and then applies the
+    per-request steps (fill-forward up to ``end``, the (start, end] window), so the result is the same array.
+    The cache is keyed by the subscription (symbol, resolution, normalisation, hours, map file) and by the
+    size and mtime of every file it read, so a rewritten file is read again. TOTAL_RETURN (its prices add the
+    dividends paid since the request's start), minute bars and custom data are loaded per request.
+    """
+    mode = sub.normalization.key
+    if sub.kind == "custom" or sub.resolution == Resolution.MINUTE or mode == "total_return":
+        stream = load_stream(sub, data_folder, start, end)
+        return stream.end_ns, stream.values, stream.close_only
+    prepared = _prepared(sub, data_folder)
+    low = np.datetime64(start.date(), "ns")
+    high = np.datetime64(end.date() + timedelta(days=1), "ns")
+    rows = (prepared.stamps >= low) & (prepared.stamps < high)
+    end_ns, _, values, _ = _window(sub, prepared.begin[rows], prepared.finish[rows], prepared.values[rows], start, end)
+    return end_ns, values, _is_close_only(sub, data_folder)
+
+
+def _file_stamps(sub: Subscription, data_folder: Path) -> tuple:
+    tickers = sorted({t for _, t in sub.map_file.rows}) if sub.map_file is not None else [sub.ticker]
+    paths = [lean_format.bar_file(data_folder, sub.kind, t, sub.resolution.folder) for t in tickers]
+    if sub.kind == "equity":
+        paths.append(lean_format.factor_file_path(data_folder, sub.factor_ticker))
+    stamps = []
+    for path in paths:
+        try:
+            stat = path.stat()
+            stamps.append((str(path), stat.st_size, stat.st_mtime_ns))
+        except FileNotFoundError:
+            stamps.append((str(path), -1, -1))
+    return tuple(stamps)
+
+
+def _prepared(sub: Subscription, data_folder: Path) -> _Prepared:
+    key = (str(Path(data_folder).resolve()), sub.symbol, sub.kind, sub.resolution, sub.hours, sub.extended_hours,
+           sub.normalization, sub.data_type, sub.ticker, sub.map_file, _file_stamps(sub, data_folder))
+    cached = _PREPARED.get(key)
+    if cached is not None:
+        _PREPARED.move_to_end(key)
+        return cached
+    frame = _read_frame(sub, data_folder, *_EVERYTHING)
+    factors = lean_format.read_factor_file(data_folder, sub.factor_ticker) if sub.kind == "equity" else None
+    kept, begin, finish, values = _session_bars(sub, frame, factors, [])  # not TOTAL_RETURN: events unused
+    prepared = _Prepared(frame.index.to_numpy()[kept], begin, finish, values)
+    _PREPARED[key] = prepared
+    while len(_PREPARED) > _PREPARED_MAX:
+        _PREPARED.popitem(last=False)
+    return prepared
 
 
 def _normalize(sub: Subscription, factors: lean_format.FactorFile, values: np.ndarray, begin: pd.DatetimeIndex,

@@ -44,9 +44,11 @@ def save_timeline(object_store: Any, models: Iterable[TrainedModel], *, replace:
     return [save_trained(object_store, m) for m in models]
 
 
-def model_timeline(object_store: Any, *, log: Callable[[str], None] = print) -> ModelTimeline:
-    """The store's timeline for this strategy, checking that models take :data:`~.features.FEATURE_NAMES`."""
-    return ModelTimeline(object_store, STRATEGY, feature_names=list(FEATURE_NAMES), log=log)
+def model_timeline(object_store: Any, *, log: Callable[[str], None] = print, inference: str = "keras"
+                   ) -> ModelTimeline:
+    """The store's timeline for this strategy, checking that models take :data:`~.features.FEATURE_NAMES`.
+    ``inference="auto"`` (algorithms): networks run through :mod:`models.inference`, without TensorFlow."""
+    return ModelTimeline(object_store, STRATEGY, feature_names=list(FEATURE_NAMES), log=log, inference=inference)
 
 
 def trained_from_loaded(loaded: LoadedModel) -> TrainedModel:

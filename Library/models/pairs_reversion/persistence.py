@@ -65,8 +65,10 @@ def save_timeline(object_store: Any, timeline: Mapping[date, Mapping[str, Traine
     return [save_cutoff(object_store, timeline[c]) for c in sorted(timeline)]
 
 
-def model_timeline(object_store: Any, *, log: Callable[[str], None] = print) -> ModelTimeline:
-    return ModelTimeline(object_store, STRATEGY, feature_names=list(FEATURE_NAMES), log=log)
+def model_timeline(object_store: Any, *, log: Callable[[str], None] = print, inference: str = "keras"
+                   ) -> ModelTimeline:
+    """``inference="auto"`` (algorithms): networks run through :mod:`models.inference`, without TensorFlow."""
+    return ModelTimeline(object_store, STRATEGY, feature_names=list(FEATURE_NAMES), log=log, inference=inference)
 
 
 def pairs_from_loaded(loaded: LoadedModel, names: Iterable[str]) -> dict[str, TrainedPair]:

@@ -49,8 +49,10 @@ def save_timeline(object_store: Any, models: Iterable[Trained], *, log: Callable
     return [save_trained(object_store, m) for m in models]
 
 
-def model_timeline(object_store: Any, family: str, *, log: Callable[[str], None] = print) -> ModelTimeline:
-    return ModelTimeline(object_store, timeline_name(family), log=log)
+def model_timeline(object_store: Any, family: str, *, log: Callable[[str], None] = print, inference: str = "keras"
+                   ) -> ModelTimeline:
+    """``inference="auto"`` (algorithms): networks run through :mod:`models.inference`, without TensorFlow."""
+    return ModelTimeline(object_store, timeline_name(family), log=log, inference=inference)
 
 
 def forecaster_of(loaded: LoadedModel) -> tuple[Forecaster, list[str]]:

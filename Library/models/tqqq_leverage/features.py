@@ -30,6 +30,8 @@ Groups (names in :data:`FEATURE_NAMES`, in this order):
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+
 import numpy as np
 import pandas as pd
 
@@ -64,174 +66,168 @@ def _sma_gap(series: pd.Series, window: int) -> pd.Series:
     return series / series.rolling(window, min_periods=window).mean() - 1.0
 
 
-def _qqq_features(close: pd.Series) -> dict[str, pd.Series]:
-    log_price = np.log(close)
-    r = close.pct_change(fill_method=None)
-    vol_21 = _vol(r, 21)
-    steps = log_price.diff().abs().rolling(21, min_periods=21).sum()
-    return {
-        "qqq_ret_1": r,
-        "qqq_ret_5": log_price.diff(5),
-        "qqq_ret_21": log_price.diff(21),
-        "qqq_ret_63": log_price.diff(63),
-        "qqq_abs_ret_1": r.abs(),
-        "qqq_vol_5": _vol(r, 5),
-        "qqq_vol_10": _vol(r, 10),
-        "qqq_vol_21": vol_21,
-        "qqq_vol_63": _vol(r, 63),
-        "qqq_vol_252": _vol(r, 252),
-        "qqq_ewm_vol_10": r.ewm(halflife=10, min_periods=21).std() * _ANN,
-        "qqq_vol_ratio_5_63": _vol(r, 5) / _vol(r, 63),
-        "qqq_vol_ratio_21_252": vol_21 / _vol(r, 252),
-        "qqq_vol_of_vol_63": vol_21.rolling(63, min_periods=63).std(),
-        "qqq_sma_gap_20": _sma_gap(close, 20),
-        "qqq_sma_gap_50": _sma_gap(close, 50),
-        "qqq_sma_gap_200": _sma_gap(close, 200),
-        "qqq_drawdown_252": close / close.rolling(252, min_periods=252).max() - 1.0,
-        "qqq_zscore_21": _zscore(close, 21),
-        "qqq_efficiency_21": log_price.diff(21).abs() / steps.where(steps > 0),
-        "qqq_skew_63": r.rolling(63, min_periods=63).skew(),
-        "qqq_kurt_63": r.rolling(63, min_periods=63).kurt(),
-        "qqq_up_share_21": (r > 0).astype(float).where(r.notna()).rolling(21, min_periods=21).mean(),
-        # Expected daily decay of a daily-rebalanced 3x fund vs 3x the index: L(L-1)/2 * sigma^2 per session.
-        "qqq_decay_3x_21": NOMINAL_LEVERAGE * (NOMINAL_LEVERAGE - 1) / 2 * (vol_21 / _ANN) ** 2,
-    }
+_DECAY_3X = NOMINAL_LEVERAGE * (NOMINAL_LEVERAGE - 1) / 2
 
 
-def _tqqq_features(inputs: pd.DataFrame) -> dict[str, pd.Series]:
-    qqq, tqqq = inputs["qqq"], inputs["tqqq"]
-    rq = qqq.pct_change(fill_method=None)
-    rt = tqqq.pct_change(fill_method=None)
-    drag = rt - NOMINAL_LEVERAGE * rq
-    excess = drag - baseline_drag(inputs["irx"].shift(1))
-    excess_level = excess.rolling(63, min_periods=63).mean()
-    mean_q21 = rq.rolling(21, min_periods=21).mean()
-    mean_t21 = rt.rolling(21, min_periods=21).mean()
-    cov_21 = (rq * rt).rolling(21, min_periods=21).mean() - mean_q21 * mean_t21
-    var_21 = (rq * rq).rolling(21, min_periods=21).mean() - mean_q21 ** 2
-    mean_q63 = rq.rolling(63, min_periods=63).mean()
-    mean_t63 = rt.rolling(63, min_periods=63).mean()
-    cov_63 = (rq * rt).rolling(63, min_periods=63).mean() - mean_q63 * mean_t63
-    var_63 = (rq * rq).rolling(63, min_periods=63).mean() - mean_q63 ** 2
-    slope_63 = cov_63 / var_63.where(var_63 > 1e-14)
-    return {
-        "tqqq_ret_1": rt,
-        "tqqq_ret_5": np.log(tqqq).diff(5),
-        "tqqq_ret_21": np.log(tqqq).diff(21),
-        "tqqq_vol_21": _vol(rt, 21),
-        "tqqq_vol_63": _vol(rt, 63),
-        "tqqq_drawdown_63": tqqq / tqqq.rolling(63, min_periods=63).max() - 1.0,
-        "drag_1": drag,
-        "drag_abs_1": drag.abs(),
-        "drag_mean_5": drag.rolling(5, min_periods=5).mean(),
-        "drag_mean_21": drag.rolling(21, min_periods=21).mean(),
-        "drag_mean_63": drag.rolling(63, min_periods=63).mean(),
-        "drag_ewm_2": drag.ewm(halflife=2, min_periods=5).mean(),
-        "drag_std_21": drag.rolling(21, min_periods=21).std(),
-        "drag_std_63": drag.rolling(63, min_periods=63).std(),
-        "drag_compound_21": np.log(tqqq).diff(21) - NOMINAL_LEVERAGE * np.log(qqq).diff(21),
-        "drag_excess_1": excess,
-        "drag_excess_mean_21": excess.rolling(21, min_periods=21).mean(),
-        "drag_excess_mean_63": excess_level,
-        # Surprises: excess drag minus its own 63-session level, so their mean does not move with rates or
-        # costs; the closing-price noise they carry reverts the next day.
-        "drag_surprise_1": excess - excess_level,
-        "drag_surprise_ewm_2": excess.ewm(halflife=2, min_periods=5).mean() - excess_level,
-        "lev_slope_21": cov_21 / var_21.where(var_21 > 1e-14),
-        "lev_slope_63": slope_63,
-        "lev_intercept_63": mean_t63 - slope_63 * mean_q63,
-        "lev_corr_63": rt.rolling(63, min_periods=63).corr(rq),
-    }
+def _slope(cov: pd.Series, var: pd.Series) -> pd.Series:
+    return cov / var.where(var > 1e-14)
 
 
-def _vix_features(vix: pd.Series, qqq_vol_21: pd.Series) -> dict[str, pd.Series]:
-    log_vix = np.log(vix)
-    level = vix / 100.0
-    return {
-        "vix_level": level,
-        "vix_log": log_vix,
-        "vix_change_1": log_vix.diff(1),
-        "vix_change_5": log_vix.diff(5),
-        "vix_change_21": log_vix.diff(21),
-        "vix_zscore_21": _zscore(vix, 21),
-        "vix_zscore_252": _zscore(vix, 252),
-        "vix_sma_gap_10": _sma_gap(vix, 10),
-        "vix_pct_252": vix.rolling(252, min_periods=252).rank(pct=True),
-        "vix_above_20": (vix > 20).astype(float).where(vix.notna()),
-        "vix_above_30": (vix > 30).astype(float).where(vix.notna()),
-        "vix_vol_21": log_vix.diff().rolling(21, min_periods=21).std() * _ANN,
-        "vix_max_gap_21": vix / vix.rolling(21, min_periods=21).max() - 1.0,
-        "vix_minus_realised_21": level - qqq_vol_21,
-        "vix_decay_3x": NOMINAL_LEVERAGE * (NOMINAL_LEVERAGE - 1) / 2 * level ** 2 / PERIODS_PER_YEAR,
-    }
+def _flag(condition: pd.Series, known: pd.Series) -> pd.Series:
+    return condition.astype(float).where(known.notna())
 
 
-def _term_features(vix: pd.Series, vix3m: pd.Series) -> dict[str, pd.Series]:
-    ratio = vix / vix3m
-    return {
-        "term_vix3m_level": vix3m / 100.0,
-        "term_ratio": ratio,
-        "term_spread": (vix3m - vix) / 100.0,
-        "term_ratio_change_5": ratio.diff(5),
-        "term_ratio_zscore_63": _zscore(ratio, 63),
-        "term_ratio_mean_21": ratio.rolling(21, min_periods=21).mean(),
-        "term_backwardation": (ratio > 1.0).astype(float).where(ratio.notna()),
-    }
+Definition = Callable[["_Parts"], pd.Series]
+# Every feature (and the intermediates starting with "_"), in FEATURE_NAMES order: one formula each, evaluated on
+# demand by _Parts, so a model that reads 14 features costs 14 features (and what they are built from).
+_DEFINITIONS: dict[str, Definition] = {
+    # -- QQQ
+    "_qqq": lambda p: p.inputs["qqq"],
+    "_qqq_log": lambda p: np.log(p["_qqq"]),
+    "qqq_ret_1": lambda p: p["_qqq"].pct_change(fill_method=None),
+    "qqq_ret_5": lambda p: p["_qqq_log"].diff(5),
+    "qqq_ret_21": lambda p: p["_qqq_log"].diff(21),
+    "qqq_ret_63": lambda p: p["_qqq_log"].diff(63),
+    "qqq_abs_ret_1": lambda p: p["qqq_ret_1"].abs(),
+    "qqq_vol_5": lambda p: _vol(p["qqq_ret_1"], 5),
+    "qqq_vol_10": lambda p: _vol(p["qqq_ret_1"], 10),
+    "qqq_vol_21": lambda p: _vol(p["qqq_ret_1"], 21),
+    "qqq_vol_63": lambda p: _vol(p["qqq_ret_1"], 63),
+    "qqq_vol_252": lambda p: _vol(p["qqq_ret_1"], 252),
+    "qqq_ewm_vol_10": lambda p: p["qqq_ret_1"].ewm(halflife=10, min_periods=21).std() * _ANN,
+    "qqq_vol_ratio_5_63": lambda p: p["qqq_vol_5"] / p["qqq_vol_63"],
+    "qqq_vol_ratio_21_252": lambda p: p["qqq_vol_21"] / p["qqq_vol_252"],
+    "qqq_vol_of_vol_63": lambda p: p["qqq_vol_21"].rolling(63, min_periods=63).std(),
+    "qqq_sma_gap_20": lambda p: _sma_gap(p["_qqq"], 20),
+    "qqq_sma_gap_50": lambda p: _sma_gap(p["_qqq"], 50),
+    "qqq_sma_gap_200": lambda p: _sma_gap(p["_qqq"], 200),
+    "qqq_drawdown_252": lambda p: p["_qqq"] / p["_qqq"].rolling(252, min_periods=252).max() - 1.0,
+    "qqq_zscore_21": lambda p: _zscore(p["_qqq"], 21),
+    "_qqq_steps_21": lambda p: p["_qqq_log"].diff().abs().rolling(21, min_periods=21).sum(),
+    "qqq_efficiency_21": lambda p: p["qqq_ret_21"].abs() / p["_qqq_steps_21"].where(p["_qqq_steps_21"] > 0),
+    "qqq_skew_63": lambda p: p["qqq_ret_1"].rolling(63, min_periods=63).skew(),
+    "qqq_kurt_63": lambda p: p["qqq_ret_1"].rolling(63, min_periods=63).kurt(),
+    "qqq_up_share_21": lambda p: _flag(p["qqq_ret_1"] > 0, p["qqq_ret_1"]).rolling(21, min_periods=21).mean(),
+    # Expected daily decay of a daily-rebalanced 3x fund vs 3x the index: L(L-1)/2 * sigma^2 per session.
+    "qqq_decay_3x_21": lambda p: _DECAY_3X * (p["qqq_vol_21"] / _ANN) ** 2,
+    # -- TQQQ, drag and trailing leverage
+    "_tqqq": lambda p: p.inputs["tqqq"],
+    "_tqqq_log": lambda p: np.log(p["_tqqq"]),
+    "tqqq_ret_1": lambda p: p["_tqqq"].pct_change(fill_method=None),
+    "tqqq_ret_5": lambda p: p["_tqqq_log"].diff(5),
+    "tqqq_ret_21": lambda p: p["_tqqq_log"].diff(21),
+    "tqqq_vol_21": lambda p: _vol(p["tqqq_ret_1"], 21),
+    "tqqq_vol_63": lambda p: _vol(p["tqqq_ret_1"], 63),
+    "tqqq_drawdown_63": lambda p: p["_tqqq"] / p["_tqqq"].rolling(63, min_periods=63).max() - 1.0,
+    "drag_1": lambda p: p["tqqq_ret_1"] - NOMINAL_LEVERAGE * p["qqq_ret_1"],
+    "drag_abs_1": lambda p: p["drag_1"].abs(),
+    "drag_mean_5": lambda p: p["drag_1"].rolling(5, min_periods=5).mean(),
+    "drag_mean_21": lambda p: p["drag_1"].rolling(21, min_periods=21).mean(),
+    "drag_mean_63": lambda p: p["drag_1"].rolling(63, min_periods=63).mean(),
+    "drag_ewm_2": lambda p: p["drag_1"].ewm(halflife=2, min_periods=5).mean(),
+    "drag_std_21": lambda p: p["drag_1"].rolling(21, min_periods=21).std(),
+    "drag_std_63": lambda p: p["drag_1"].rolling(63, min_periods=63).std(),
+    "drag_compound_21": lambda p: p["tqqq_ret_21"] - NOMINAL_LEVERAGE * p["qqq_ret_21"],
+    "drag_excess_1": lambda p: p["drag_1"] - baseline_drag(p.inputs["irx"].shift(1)),
+    "drag_excess_mean_21": lambda p: p["drag_excess_1"].rolling(21, min_periods=21).mean(),
+    "drag_excess_mean_63": lambda p: p["drag_excess_1"].rolling(63, min_periods=63).mean(),
+    # Surprises: excess drag minus its own 63-session level, so their mean does not move with rates or
+    # costs; the closing-price noise they carry reverts the next day.
+    "drag_surprise_1": lambda p: p["drag_excess_1"] - p["drag_excess_mean_63"],
+    "drag_surprise_ewm_2": lambda p: p["drag_excess_1"].ewm(halflife=2, min_periods=5).mean()
+    - p["drag_excess_mean_63"],
+    "_mean_q21": lambda p: p["qqq_ret_1"].rolling(21, min_periods=21).mean(),
+    "_mean_q63": lambda p: p["qqq_ret_1"].rolling(63, min_periods=63).mean(),
+    "_mean_t21": lambda p: p["tqqq_ret_1"].rolling(21, min_periods=21).mean(),
+    "_mean_t63": lambda p: p["tqqq_ret_1"].rolling(63, min_periods=63).mean(),
+    "_qt": lambda p: p["qqq_ret_1"] * p["tqqq_ret_1"],
+    "_qq": lambda p: p["qqq_ret_1"] * p["qqq_ret_1"],
+    "lev_slope_21": lambda p: _slope(p["_qt"].rolling(21, min_periods=21).mean() - p["_mean_q21"] * p["_mean_t21"],
+                                     p["_qq"].rolling(21, min_periods=21).mean() - p["_mean_q21"] ** 2),
+    "lev_slope_63": lambda p: _slope(p["_qt"].rolling(63, min_periods=63).mean() - p["_mean_q63"] * p["_mean_t63"],
+                                     p["_qq"].rolling(63, min_periods=63).mean() - p["_mean_q63"] ** 2),
+    "lev_intercept_63": lambda p: p["_mean_t63"] - p["lev_slope_63"] * p["_mean_q63"],
+    "lev_corr_63": lambda p: p["tqqq_ret_1"].rolling(63, min_periods=63).corr(p["qqq_ret_1"]),
+    # -- VIX
+    "_vix": lambda p: p.inputs["vix"],
+    "vix_level": lambda p: p["_vix"] / 100.0,
+    "vix_log": lambda p: np.log(p["_vix"]),
+    "vix_change_1": lambda p: p["vix_log"].diff(1),
+    "vix_change_5": lambda p: p["vix_log"].diff(5),
+    "vix_change_21": lambda p: p["vix_log"].diff(21),
+    "vix_zscore_21": lambda p: _zscore(p["_vix"], 21),
+    "vix_zscore_252": lambda p: _zscore(p["_vix"], 252),
+    "vix_sma_gap_10": lambda p: _sma_gap(p["_vix"], 10),
+    "vix_pct_252": lambda p: p["_vix"].rolling(252, min_periods=252).rank(pct=True),
+    "vix_above_20": lambda p: _flag(p["_vix"] > 20, p["_vix"]),
+    "vix_above_30": lambda p: _flag(p["_vix"] > 30, p["_vix"]),
+    "vix_vol_21": lambda p: p["vix_log"].diff().rolling(21, min_periods=21).std() * _ANN,
+    "vix_max_gap_21": lambda p: p["_vix"] / p["_vix"].rolling(21, min_periods=21).max() - 1.0,
+    "vix_minus_realised_21": lambda p: p["vix_level"] - p["qqq_vol_21"],
+    "vix_decay_3x": lambda p: _DECAY_3X * p["vix_level"] ** 2 / PERIODS_PER_YEAR,
+    # -- VIX term structure
+    "term_vix3m_level": lambda p: p.inputs["vix3m"] / 100.0,
+    "term_ratio": lambda p: p["_vix"] / p.inputs["vix3m"],
+    "term_spread": lambda p: (p.inputs["vix3m"] - p["_vix"]) / 100.0,
+    "term_ratio_change_5": lambda p: p["term_ratio"].diff(5),
+    "term_ratio_zscore_63": lambda p: _zscore(p["term_ratio"], 63),
+    "term_ratio_mean_21": lambda p: p["term_ratio"].rolling(21, min_periods=21).mean(),
+    "term_backwardation": lambda p: _flag(p["term_ratio"] > 1.0, p["term_ratio"]),
+    # -- rates (fractions)
+    "rate_irx": lambda p: p.inputs["irx"] / 100.0,
+    "rate_irx_change_5": lambda p: p["rate_irx"].diff(5),
+    "rate_irx_change_21": lambda p: p["rate_irx"].diff(21),
+    "rate_irx_change_63": lambda p: p["rate_irx"].diff(63),
+    "rate_tnx": lambda p: p.inputs["tnx"] / 100.0,
+    "rate_tnx_change_5": lambda p: p["rate_tnx"].diff(5),
+    "rate_tnx_change_21": lambda p: p["rate_tnx"].diff(21),
+    "rate_curve_slope": lambda p: p["rate_tnx"] - p["rate_irx"],
+    "rate_curve_slope_change_21": lambda p: p["rate_curve_slope"].diff(21),
+    "rate_curve_inverted": lambda p: _flag(p["rate_curve_slope"] < 0, p["rate_curve_slope"]),
+    "rate_regime_252": lambda p: p["rate_irx"] - p["rate_irx"].rolling(252, min_periods=252).mean(),
+    # -- regimes
+    "regime_stress_index": lambda p: pd.concat([p["vix_zscore_252"], _zscore(p["qqq_vol_21"], 252),
+                                                -_zscore(p["qqq_ret_21"], 252)], axis=1).mean(axis=1, skipna=False),
+    "regime_bull": lambda p: _flag(p["qqq_sma_gap_200"] > 0, p["qqq_sma_gap_200"]),
+    "_median_vol": lambda p: p["qqq_vol_21"].rolling(252, min_periods=252).median(),
+    "regime_high_vol": lambda p: _flag(p["qqq_vol_21"] > p["_median_vol"], p["_median_vol"]),
+    "regime_bear_high_vol": lambda p: (1.0 - p["regime_bull"]) * p["regime_high_vol"],
+    "regime_trend_strength": lambda p: p["qqq_sma_gap_50"] / p["qqq_vol_63"],
+    "regime_deep_drawdown": lambda p: _flag(p["qqq_drawdown_252"] < -0.1, p["qqq_drawdown_252"]),
+    # -- calendar
+    "cal_friday": lambda p: pd.Series((p.index.dayofweek == 4).astype(float), index=p.index),
+    "cal_days_since_prev": lambda p: pd.Series(p.index, index=p.index).diff().dt.days.astype(float),
+}
 
 
-def _rate_features(irx_percent: pd.Series, tnx_percent: pd.Series) -> dict[str, pd.Series]:
-    irx, tnx = irx_percent / 100.0, tnx_percent / 100.0
-    slope = tnx - irx
-    return {
-        "rate_irx": irx,
-        "rate_irx_change_5": irx.diff(5),
-        "rate_irx_change_21": irx.diff(21),
-        "rate_irx_change_63": irx.diff(63),
-        "rate_tnx": tnx,
-        "rate_tnx_change_5": tnx.diff(5),
-        "rate_tnx_change_21": tnx.diff(21),
-        "rate_curve_slope": slope,
-        "rate_curve_slope_change_21": slope.diff(21),
-        "rate_curve_inverted": (slope < 0).astype(float).where(slope.notna()),
-        "rate_regime_252": irx - irx.rolling(252, min_periods=252).mean(),
-    }
+class _Parts:
+    """The features of one input table, each computed on first use and kept."""
+
+    def __init__(self, inputs: pd.DataFrame):
+        self.inputs = inputs
+        self.index = pd.DatetimeIndex(inputs.index)
+        self._values: dict[str, pd.Series] = {}
+
+    def __getitem__(self, name: str) -> pd.Series:
+        value = self._values.get(name)
+        if value is None:
+            value = self._values[name] = _DEFINITIONS[name](self)
+        return value
 
 
-def _regime_features(parts: dict[str, pd.Series]) -> dict[str, pd.Series]:
-    vol_21 = parts["qqq_vol_21"]
-    stress_parts = [parts["vix_zscore_252"], _zscore(vol_21, 252), -_zscore(parts["qqq_ret_21"], 252)]
-    stress = pd.concat(stress_parts, axis=1).mean(axis=1, skipna=False)
-    bull = (parts["qqq_sma_gap_200"] > 0).astype(float).where(parts["qqq_sma_gap_200"].notna())
-    median_vol = vol_21.rolling(252, min_periods=252).median()
-    high_vol = (vol_21 > median_vol).astype(float).where(median_vol.notna())
-    return {
-        "regime_stress_index": stress,
-        "regime_bull": bull,
-        "regime_high_vol": high_vol,
-        "regime_bear_high_vol": (1.0 - bull) * high_vol,
-        "regime_trend_strength": parts["qqq_sma_gap_50"] / parts["qqq_vol_63"],
-        "regime_deep_drawdown": (parts["qqq_drawdown_252"] < -0.1).astype(float)
-                                .where(parts["qqq_drawdown_252"].notna()),
-    }
-
-
-def _calendar_features(index: pd.DatetimeIndex) -> dict[str, pd.Series]:
-    gap = pd.Series(index, index=index).diff().dt.days
-    return {
-        "cal_friday": pd.Series((index.dayofweek == 4).astype(float), index=index),
-        "cal_days_since_prev": gap.astype(float),
-    }
-
-
-def build_features(inputs: pd.DataFrame) -> pd.DataFrame:
-    """All features (columns :data:`FEATURE_NAMES`) for every session of ``inputs`` (from align_inputs).
+def build_features(inputs: pd.DataFrame, names: Sequence[str] | None = None) -> pd.DataFrame:
+    """Features (columns ``names``, default :data:`FEATURE_NAMES`) for every session of ``inputs`` (from
+    align_inputs). Only the requested features and what they are built from are computed, with the same
+    formulas, so ``build_features(x, names)`` equals ``build_features(x)[names]``.
 
     Row t depends only on rows <= t of ``inputs``. NaN marks warm-up and missing series (see module doc).
     """
     check_inputs(inputs)
-    frame = pd.DataFrame(_parts(inputs), index=inputs.index)
+    names = FEATURE_NAMES if names is None else check_feature_names(names)
+    parts = _Parts(inputs)
+    frame = pd.DataFrame({name: parts[name] for name in names}, index=inputs.index)
     frame = frame.replace([np.inf, -np.inf], np.nan)
-    return frame[list(FEATURE_NAMES)].astype(float)
+    return frame[list(names)].astype(float)
 
 
 def complete_rows(features: pd.DataFrame) -> pd.Series:
@@ -259,27 +255,7 @@ def feature_windows(values: np.ndarray, ends: np.ndarray, window: int = WINDOW) 
     return batch.astype(np.float32)
 
 
-def _names() -> tuple[str, ...]:
-    index = pd.bdate_range("2000-01-03", periods=8)
-    dummy = pd.DataFrame({c: np.linspace(1.0, 2.0, len(index)) for c in ("qqq", "tqqq", "vix", "vix3m",
-                                                                            "irx", "tnx")}, index=index)
-    return tuple(_parts(dummy))
-
-
-def _parts(inputs: pd.DataFrame) -> dict[str, pd.Series]:
-    """Every feature group, in order: the one place the feature set is assembled."""
-    parts: dict[str, pd.Series] = {}
-    parts.update(_qqq_features(inputs["qqq"]))
-    parts.update(_tqqq_features(inputs))
-    parts.update(_vix_features(inputs["vix"], parts["qqq_vol_21"]))
-    parts.update(_term_features(inputs["vix"], inputs["vix3m"]))
-    parts.update(_rate_features(inputs["irx"], inputs["tnx"]))
-    parts.update(_regime_features(parts))
-    parts.update(_calendar_features(pd.DatetimeIndex(inputs.index)))
-    return parts
-
-
-FEATURE_NAMES: tuple[str, ...] = _names()
+FEATURE_NAMES: tuple[str, ...] = tuple(name for name in _DEFINITIONS if not name.startswith("_"))
 
 
 # The compact model's inputs: the mechanisms of the drag beyond the baseline with as little level drift as

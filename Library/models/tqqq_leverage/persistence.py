@@ -16,11 +16,13 @@ from typing import Any
 import pandas as pd
 
 from ..store import LoadedModel, ModelIntegrityError, ModelTimeline, save_model
-from . import timeline_name
+from . import (
+    numpy_layers,  # noqa: F401 - registers the custom layers' numpy forward passes
+    timeline_name,
+)
 from .baseline import BaselineParams
-from .networks import CUSTOM_OBJECTS
 from .predict import LeveragePrediction, check_model, predict_next
-from .training import TrainedModel
+from .trained import TrainedModel
 
 __all__ = ["save_trained", "model_from_loaded", "load_for_prediction", "LeveragePredictor"]
 
@@ -67,10 +69,16 @@ def model_from_loaded(loaded: LoadedModel) -> TrainedModel:
     return model
 
 
+def _custom_objects() -> dict[str, Any]:
+    from .networks import CUSTOM_OBJECTS  # imports Keras: only when a model is loaded with Keras
+
+    return CUSTOM_OBJECTS
+
+
 def load_for_prediction(object_store: Any, when: date | datetime | str, *, variant: str = "compact",
                         log: Callable[[str], None] = print) -> TrainedModel:
     """The model with the newest cutoff strictly before ``when`` (``ModelNotFoundError`` if none)."""
-    timeline = ModelTimeline(object_store, timeline_name(variant), log=log, custom_objects=CUSTOM_OBJECTS)
+    timeline = ModelTimeline(object_store, timeline_name(variant), log=log, custom_objects=_custom_objects)
     return model_from_loaded(timeline.as_of(pd.Timestamp(when).to_pydatetime()))
 
 
@@ -78,11 +86,14 @@ class LeveragePredictor:
     """What the algorithm keeps: the model timeline, and one prediction per session.
 
     ``predict(history, when)`` uses the newest model whose cutoff is before ``when`` (the session being
-    predicted) and ``history`` up to the previous close (the table from ``align_inputs``).
+    predicted) and ``history`` up to the previous close (the table from ``align_inputs``). Networks run through
+    :mod:`models.inference` (numpy, no TensorFlow) unless ``inference="keras"``; each cutoff loads once.
     """
 
-    def __init__(self, object_store: Any, *, variant: str = "compact", log: Callable[[str], None] = print):
-        self.timeline = ModelTimeline(object_store, timeline_name(variant), log=log, custom_objects=CUSTOM_OBJECTS)
+    def __init__(self, object_store: Any, *, variant: str = "compact", log: Callable[[str], None] = print,
+                 inference: str = "auto"):
+        self.timeline = ModelTimeline(object_store, timeline_name(variant), log=log, custom_objects=_custom_objects,
+                                      inference=inference)
         self._models: dict[date, TrainedModel] = {}
 
     def model_for(self, when: date | datetime | str) -> TrainedModel:

@@ -119,7 +119,7 @@ def predict_frame(model: TrainedModel | Any, inputs: pd.DataFrame) -> pd.DataFra
         out["leverage"] = model.baseline.leverage
         out["drag_residual"] = 0.0
     else:
-        features = build_features(inputs)[list(model.feature_names)]
+        features = build_features(inputs, model.feature_names)
         complete = complete_rows(features).to_numpy().astype(int)
         window = int(model.window)
         full = pd.Series(complete).rolling(window, min_periods=window).sum().to_numpy() == window
@@ -150,7 +150,7 @@ def predict_next(model: TrainedModel | Any, history: pd.DataFrame) -> LeveragePr
         base = float(baseline_drag(float(history["irx"].iloc[-1]), model.baseline))
         return LeveragePrediction(last.date(), float(model.baseline.leverage), base, base, model.variant,
                                   model.cutoff)
-    features = build_features(history)[list(model.feature_names)]
+    features = build_features(history, model.feature_names)
     window = int(model.window)
     tail = features.iloc[-window:]
     if len(tail) < window or not complete_rows(tail).all():

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from datetime import date
 from typing import Any, Literal
 
@@ -37,12 +37,13 @@ from .features import (
 )
 from .inputs import InputError, check_inputs
 from .networks import TQQQFocusedLoss, TrackingLoss, average_members, build_compact, build_reference
-from .predict import CLIP, predict_frame, run_network
+from .predict import CLIP, run_network
 from .scaling import RangeScaler
 from .target import daily_returns
+from .trained import TrainedModel, train_command_for
 
 __all__ = ["Variant", "TrainingConfig", "REFERENCE_TRAINING", "COMPACT_TRAINING", "TrainedModel", "Samples",
-           "make_samples", "train", "train_timeline", "tracking_metrics"]
+           "make_samples", "train", "train_timeline", "tracking_metrics", "train_command_for"]
 
 Variant = Literal["compact", "reference", "baseline"]
 VARIANTS: tuple[str, ...] = ("compact", "reference", "baseline")
@@ -100,30 +101,6 @@ COMPACT_TRAINING = TrainingConfig(batch_size=64, epochs=150, warmup_epochs=5, le
                                   loss="tracking", early_stopping_patience=20, reduce_lr_patience=8, members=5)
 
 
-@dataclass
-class TrainedModel:
-    """A trained (or analytic) model and everything needed to predict, evaluate and persist it."""
-
-    variant: str
-    size: str
-    cutoff: date
-    network: keras.Model | None
-    scaler: RangeScaler | None
-    feature_names: tuple[str, ...]
-    window: int
-    baseline: BaselineParams
-    train_window: tuple[date, date]
-    validation_window: tuple[date, date] | None
-    hyperparameters: dict[str, Any]
-    metrics: dict[str, float]
-    history: dict[str, list[float]] = field(default_factory=dict)
-    train_seconds: float = 0.0
-
-    def predict(self, inputs: pd.DataFrame) -> pd.DataFrame:
-        """Predictions made at each close (see :func:`models.tqqq_leverage.predict.predict_frame`)."""
-        return predict_frame(self, inputs)
-
-
 @dataclass(frozen=True)
 class Samples:
     """All usable samples of an input table, in time order."""
@@ -139,7 +116,7 @@ def make_samples(inputs: pd.DataFrame, baseline: BaselineParams = DEFAULT_BASELI
                  feature_names: Sequence[str] = FEATURE_NAMES, window: int = WINDOW) -> Samples:
     """Every as-of session whose window of ``feature_names`` is complete and whose next session has a label."""
     check_inputs(inputs)
-    features = build_features(inputs)[list(check_feature_names(list(feature_names)))]
+    features = build_features(inputs, list(feature_names))
     returns = daily_returns(inputs)
     base = baseline_drag(inputs["irx"].shift(1), baseline)
     complete = complete_rows(features).to_numpy()
@@ -350,9 +327,3 @@ def _train_job(job: tuple[pd.DataFrame, pd.Timestamp, dict[str, Any]]) -> Traine
     return train(inputs, stamp, **kwargs)
 
 
-def train_command_for(variant: str) -> str:
-    """The command that trains a variant's timeline."""
-    from ..store import train_command
-    from . import timeline_name
-
-    return train_command(timeline_name(variant))

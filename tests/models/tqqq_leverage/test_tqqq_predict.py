@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from models.tqqq_leverage.features import FeatureError
+from models.tqqq_leverage.features import COMPACT_FEATURES, FEATURE_NAMES, FeatureError, build_features
 from models.tqqq_leverage.networks import build_compact
 from models.tqqq_leverage.predict import ModelMismatchError, predict_frame, predict_next, required_history
 from models.tqqq_leverage.training import train
@@ -42,6 +42,20 @@ def test_predict_next_equals_the_research_frame(planted, planted_model):
     # Only the last required_history() sessions matter.
     short = planted.inputs.iloc[2599 + 1 - required_history(planted_model):2600]
     assert predict_next(planted_model, short).leverage == pytest.approx(frame["leverage"].iloc[2599], rel=1e-6)
+
+
+@settings(max_examples=5, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(seed=st.integers(0, 10_000), size=st.integers(1, 20))
+def test_features_computed_by_name_equal_the_full_frame_exactly(planted, seed, size):
+    """The algorithm computes only its model's features (build_features(x, names)); research builds them all."""
+    names = list(np.random.default_rng(seed).choice(FEATURE_NAMES, size=size, replace=False))
+    inputs = planted.inputs.iloc[:600]
+    pd.testing.assert_frame_equal(build_features(inputs, names), build_features(inputs)[names], check_exact=True)
+    compact = list(COMPACT_FEATURES)
+    pd.testing.assert_frame_equal(build_features(inputs, compact), build_features(inputs)[compact],
+                                  check_exact=True)
+    with pytest.raises(FeatureError, match="unknown"):
+        build_features(inputs, ["qqq_ret_1", "no_such_feature"])
 
 
 def test_too_little_history_names_what_is_needed(planted, planted_model):
