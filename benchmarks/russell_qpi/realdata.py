@@ -58,7 +58,8 @@ def main() -> None:
 @click.option("--data-folder", type=click.Path(path_type=Path), required=True)
 @click.option("--store", type=click.Path(path_type=Path), required=True)
 @click.option("--out", type=click.Path(path_type=Path), required=True)
-def train(data_folder: Path, store: Path, out: Path) -> None:
+@click.option("--max-train", default=200_000, show_default=True, help="training rows per side and cutoff")
+def train(data_folder: Path, store: Path, out: Path, max_train: int) -> None:
     from qclocal.object_store import ObjectStore
 
     out.mkdir(parents=True, exist_ok=True)
@@ -68,13 +69,19 @@ def train(data_folder: Path, store: Path, out: Path) -> None:
     panel = q.sample_panel(close, volume)
     report["load_and_features_seconds"] = time.perf_counter() - t0
     report["panel_rows"] = len(panel)
-    started = time.perf_counter()
-    models = q.train_timeline(panel, CUTOFFS, validation_periods=63, progress=False, log=print)
+    object_store = ObjectStore(store)
+    models, cpu, started = [], time.process_time(), time.perf_counter()
+    for cutoff in CUTOFFS:       # saved one by one, so a backtest can start on the first quarters
+        models += q.train_timeline(panel, [cutoff], validation_periods=63, max_train=max_train, progress=False,
+                                   log=print)
+        q.save_trained(object_store, models[-1])
     report["train_seconds"] = time.perf_counter() - started
+    report["train_cpu_seconds"] = time.process_time() - cpu
     report["train_seconds_per_cutoff"] = report["train_seconds"] / len(CUTOFFS)
     report["metrics"] = {str(m.cutoff): m.metrics for m in models}
-    q.save_timeline(ObjectStore(store), models, replace=True)
-    print(f"saved {len(models)} models to {store} ({report['train_seconds']:.0f}s training)", flush=True)
+    q.save_timeline(object_store, models, replace=True)          # drops stale cutoffs of earlier runs
+    print(f"saved {len(models)} models to {store} ({report['train_seconds']:.0f}s wall, "
+          f"{report['train_cpu_seconds']:.0f}s CPU)", flush=True)
     val = pd.concat([m.validation for m in models])
     rules = q.Rules()
     for side in q.SIDES:
