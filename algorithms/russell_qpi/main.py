@@ -58,13 +58,14 @@ class RussellQpi(QCAlgorithm):
 
 
     def select_coarse(self, coarse: List[CoarseFundamental]) -> List[Symbol]:
-        rows = pd.DataFrame([(c.symbol, c.symbol.value, c.price, c.dollar_volume, c.has_fundamental_data)
-                             for c in coarse],
-                            columns=["symbol", "ticker", "price", "dollar_volume", "has_fundamental_data"])
-        if rows.empty:
+        by_ticker = {c.symbol.value: c for c in coarse}
+        if not by_ticker:
             return []
-        chosen = set(qpi.select_universe(rows, self.rules))
-        return [s for s, t in zip(rows["symbol"], rows["ticker"], strict=False) if t in chosen]
+        rows = pd.DataFrame({"ticker": list(by_ticker),
+                             "price": [c.price for c in by_ticker.values()],
+                             "dollar_volume": [c.dollar_volume for c in by_ticker.values()],
+                             "has_fundamental_data": [c.has_fundamental_data for c in by_ticker.values()]})
+        return [by_ticker[t].symbol for t in qpi.select_universe(rows, self.rules)]
 
     def on_securities_changed(self, changes: SecurityChanges) -> None:
         added = []
@@ -81,6 +82,8 @@ class RussellQpi(QCAlgorithm):
                 self.bars.seed(wide(history, "close"), wide(history, "volume"))
 
     def on_data(self, data: Slice) -> None:
+        if not data.bars:
+            return  # a slice of dividends or splits only (at midnight): the session's bars come at the close
         closes, volumes = {}, {}
         for symbol, bar in data.bars.items():
             if symbol.security_type == SecurityType.EQUITY:
@@ -119,7 +122,8 @@ class RussellQpi(QCAlgorithm):
                      f"exit {exits}")
         self.plot("Positions", "Long", n_long + len(longs))
         self.plot("Positions", "Short", n_short + len(shorts))
-        gross = sum(abs(h.holdings_value) for h in self.portfolio.values()) / value if value else 0.0
+        gross = sum(abs(self.portfolio[self.known[t]].holdings_value) for t in self.book.positions)
+        gross = gross / value if value else 0.0
         self.plot("Exposure", "Gross", gross)
         self.plot("Regime", "Bear", 1 if bear else 0)
 

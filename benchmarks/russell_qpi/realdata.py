@@ -2,12 +2,14 @@
 2016-2020 with qclocal after costs, for the full strategy and each ablation.
 
     qclocal data import --source ../shared/market-data --tickers "$(paste -sd, ../shared/market-data/universe.txt),VIX,SPY,IRX" --data-folder /tmp/qpi/real
+    nice python benchmarks/russell_qpi/realdata.py choose --data-folder /tmp/qpi/real --out /tmp/qpi/real-results
     nice python benchmarks/russell_qpi/realdata.py train --data-folder /tmp/qpi/real --store /tmp/qpi/real-store --out /tmp/qpi/real-results
     nice python benchmarks/russell_qpi/realdata.py backtest --data-folder /tmp/qpi/real --store /tmp/qpi/real-store --out /tmp/qpi/real-results
 
-``train`` writes the model timeline (refits on 1 January of 2016..2020: each model learns only from labels that
-end before its cutoff), the HistGB-vs-GB validation AUC on windows inside the training period (2013-2015), the
-out-of-sample calibration and hit rates, and the research-backtest table. ``backtest`` runs qclocal for each
+``train`` writes the model timeline (quarterly refits 2016-01-01..2020-10-01: each model learns only from labels
+that end before its cutoff and serves the quarter it opens), the out-of-sample calibration and hit rates, and the
+research-backtest table. ``choose`` compares HistGB with GB on validation windows inside the training period
+(quarterly cutoffs 2014-01..2015-07). ``backtest`` runs qclocal for each
 variant and writes the statistics. Results go to ``--out`` as JSON and CSV; nothing is written in the repository.
 """
 
@@ -29,8 +31,9 @@ from models import russell_qpi as q  # noqa: E402
 from models.lean_history import wide  # noqa: E402
 
 TEST_START, TEST_END = "2016-01-01", "2020-12-11"     # ohlcv files end 2020-12-11
-CUTOFFS = ["2016-01-01", "2017-01-01", "2018-01-01", "2019-01-01", "2020-01-01"]
-SELECTION_CUTOFFS = ["2014-01-01", "2015-01-01"]      # model choice: validation windows end before 2016
+CUTOFFS = q.quarterly_cutoffs("2016-01-01", "2020-10-01")       # each model serves the quarter it opens
+# model choice: quarterly cutoffs whose 63-session validation windows end before 2016
+SELECTION_CUTOFFS = q.quarterly_cutoffs("2014-01-01", "2015-07-01")
 
 
 def load(data_folder: Path):
@@ -55,7 +58,8 @@ def main() -> None:
 @click.option("--data-folder", type=click.Path(path_type=Path), required=True)
 @click.option("--store", type=click.Path(path_type=Path), required=True)
 @click.option("--out", type=click.Path(path_type=Path), required=True)
-def train(data_folder: Path, store: Path, out: Path) -> None:
+@click.option("--max-train", default=200_000, show_default=True, help="training rows per side and cutoff")
+def train(data_folder: Path, store: Path, out: Path, max_train: int) -> None:
     from qclocal.object_store import ObjectStore
 
     out.mkdir(parents=True, exist_ok=True)
@@ -65,23 +69,19 @@ def train(data_folder: Path, store: Path, out: Path) -> None:
     panel = q.sample_panel(close, volume)
     report["load_and_features_seconds"] = time.perf_counter() - t0
     report["panel_rows"] = len(panel)
-    # model choice on validation windows inside the training period only
-    choice = {}
-    for kind in ("hist", "gbm"):
-        started = time.perf_counter()
-        models = q.train_timeline(panel, SELECTION_CUTOFFS, kind=kind, validation_periods=252, max_train=50_000,
-                                  progress=False, log=print)
-        choice[kind] = {"seconds": time.perf_counter() - started,
-                        **{f"{c}_{side}_auc": m.metrics[f"validation_{side}_auc"] for m, c in
-                           zip(models, SELECTION_CUTOFFS, strict=True) for side in q.SIDES}}
-        print(kind, choice[kind], flush=True)
-    report["model_choice"] = choice
-    started = time.perf_counter()
-    models = q.train_timeline(panel, CUTOFFS, validation_periods=252, progress=False, log=print)
+    object_store = ObjectStore(store)
+    models, cpu, started = [], time.process_time(), time.perf_counter()
+    for cutoff in CUTOFFS:       # saved one by one, so a backtest can start on the first quarters
+        models += q.train_timeline(panel, [cutoff], validation_periods=63, max_train=max_train, progress=False,
+                                   log=print)
+        q.save_trained(object_store, models[-1])
     report["train_seconds"] = time.perf_counter() - started
+    report["train_cpu_seconds"] = time.process_time() - cpu
     report["train_seconds_per_cutoff"] = report["train_seconds"] / len(CUTOFFS)
     report["metrics"] = {str(m.cutoff): m.metrics for m in models}
-    q.save_timeline(ObjectStore(store), models, replace=True)
+    q.save_timeline(object_store, models, replace=True)          # drops stale cutoffs of earlier runs
+    print(f"saved {len(models)} models to {store} ({report['train_seconds']:.0f}s wall, "
+          f"{report['train_cpu_seconds']:.0f}s CPU)", flush=True)
     val = pd.concat([m.validation for m in models])
     rules = q.Rules()
     for side in q.SIDES:
@@ -90,7 +90,7 @@ def train(data_folder: Path, store: Path, out: Path) -> None:
         q.reliability(cand["label"], cand["p"]).to_csv(out / f"reliability_{side}.csv")
     q.hit_rate_by_qpi(val[val["side"] == "long"]).to_csv(out / "hit_rate_by_qpi_long_band.csv")
     q.hit_rate_by_qpi(val[val["side"] == "short"]).to_csv(out / "hit_rate_by_qpi_short_band.csv")
-    q.feature_importance(models).to_csv(out / "importance.csv")
+    q.feature_importance(models[-4:]).to_csv(out / "importance.csv")
     scores = q.score_panel(models, panel, rules)
     qpi = panel["qpi"].unstack().reindex(index=close.index, columns=close.columns)
     stats = {}
@@ -103,6 +103,40 @@ def train(data_folder: Path, store: Path, out: Path) -> None:
     report["research_backtest"] = stats
     q.comparison_table(stats).to_csv(out / "research_backtest.csv")
     (out / "train.json").write_text(json.dumps(report, indent=1, default=str))
+
+
+@main.command()
+@click.option("--data-folder", type=click.Path(path_type=Path), required=True)
+@click.option("--out", type=click.Path(path_type=Path), required=True)
+@click.option("--max-train", default=50_000, show_default=True, help="training rows per side and cutoff")
+@click.option("--seeds", default="0", show_default=True, help="comma-separated seeds")
+def choose(data_folder: Path, out: Path, max_train: int, seeds: str) -> None:
+    """HistGradientBoosting against GradientBoosting on validation windows inside the training period only: the
+    AUC of each (cutoff, side, seed) cell, and the paired difference with its standard error across cells."""
+    out.mkdir(parents=True, exist_ok=True)
+    _, close, volume, _ = load(data_folder)
+    panel = q.sample_panel(close, volume)
+    rows = []
+    for seed in (int(s) for s in seeds.split(",")):
+        for kind in ("hist", "gbm"):
+            for cutoff in SELECTION_CUTOFFS:
+                started = time.perf_counter()
+                model = q.train(panel, cutoff, kind=kind, validation_periods=63, max_train=max_train, seed=seed)
+                seconds = time.perf_counter() - started
+                for side in q.SIDES:
+                    rows.append({"kind": kind, "seed": seed, "cutoff": str(cutoff), "side": side, "seconds": seconds,
+                                 "auc": model.metrics[f"validation_{side}_auc"],
+                                 "n": model.metrics[f"validation_{side}_n"]})
+                print(rows[-1], flush=True)
+                pd.DataFrame(rows).to_csv(out / "model_choice.csv", index=False)
+    table = pd.DataFrame(rows).pivot_table(index=["seed", "cutoff", "side"], columns="kind", values="auc")
+    diff = table["hist"] - table["gbm"]
+    summary = {"cells": len(diff), "hist_mean_auc": table["hist"].mean(), "gbm_mean_auc": table["gbm"].mean(),
+               "mean_diff": diff.mean(), "diff_se": diff.std(ddof=1) / len(diff) ** 0.5,
+               "hist_better_cells": int((diff > 0).sum()),
+               "seconds": pd.DataFrame(rows).groupby("kind")["seconds"].sum().to_dict()}
+    print(summary, flush=True)
+    (out / "model_choice.json").write_text(json.dumps(summary, indent=1, default=str))
 
 
 @main.command()

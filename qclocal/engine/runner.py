@@ -117,6 +117,7 @@ class Engine:
         self._universe_members: dict[Symbol, datetime] = {}  # member -> time it was added
         self._pending_removals: list[Symbol] = []  # deselected members kept while held or with open orders
         self._previous_selection: set[Symbol] | None = None
+        self._coarse_symbols: dict[tuple[str, str], Symbol] = {}  # (ticker, SID) -> Symbol, for coarse rows
         self._unsubscribed: set[Symbol] = set()  # left the universe: their data no longer reaches the algorithm
         self._next_model_scan = datetime.min
         self._started = False   # streams added from now on are added during a time step
@@ -492,10 +493,7 @@ class Engine:
         self.data_points += len(frame)
         if t > algo.end_date:
             return None
-        rows = [CoarseFundamental(Symbol(r.ticker, SecurityType.EQUITY, sid=r.sid), float(r.price),
-                                  float(r.volume), float(r.dollar_volume), bool(r.has_fundamental_data),
-                                  float(r.price_factor), float(r.split_factor), t)
-                for r in frame.itertuples(index=False)]
+        rows = self._coarse_rows(frame, t)
         selected: set[Symbol] = set()
         for selection in algo._universes:
             result = selection(rows)
@@ -549,6 +547,23 @@ class Engine:
         if not changes.added_securities and not changes.removed_securities:
             return None
         return changes
+
+    def _coarse_rows(self, frame: pd.DataFrame, t: datetime) -> list[CoarseFundamental]:
+        """One coarse file as ``CoarseFundamental`` objects. A daily universe reads a file of hundreds of rows every
+        session, so the columns are read as numpy arrays and each (ticker, SID) keeps one ``Symbol``."""
+        symbols = self._coarse_symbols
+        columns = [frame[c].to_numpy(dtype=float).tolist() for c in ("price", "volume", "dollar_volume",
+                                                                        "price_factor", "split_factor")]
+        rows = []
+        for ticker, sid, fundamental, price, volume, dollars, price_factor, split_factor in zip(
+                frame["ticker"].tolist(), frame["sid"].tolist(), frame["has_fundamental_data"].tolist(), *columns,
+                strict=True):
+            symbol = symbols.get((ticker, sid))
+            if symbol is None:
+                symbol = symbols[(ticker, sid)] = Symbol(ticker, SecurityType.EQUITY, sid=sid)
+            rows.append(CoarseFundamental(symbol, price, volume, dollars, bool(fundamental), price_factor,
+                                          split_factor, t))
+        return rows
 
     def _safe_to_remove(self, sym: Symbol) -> bool:
         """PendingRemovalsManager.IsSafeToRemove: no holdings and no open orders."""

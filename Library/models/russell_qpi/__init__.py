@@ -11,7 +11,16 @@ scoring, calibration, hit rate by QPI bucket, permutation importance, research b
 
 from __future__ import annotations
 
-from .dataset import BANDS, EMBARGO, HORIZON, forward_return, research_universe, sample_panel, side_samples
+from .dataset import (
+    BANDS,
+    EMBARGO,
+    HORIZON,
+    daily_universe,
+    forward_return,
+    research_universe,
+    sample_panel,
+    side_samples,
+)
 from .evaluation import (
     BacktestResult,
     backtest,
@@ -42,7 +51,8 @@ from .training import SIDES, TrainedModel, quarterly_cutoffs, train, train_timel
 
 __all__ = [
     "FEATURE_NAMES", "HISTORY_BARS", "WINDOW", "compute_features", "feature_panel", "qpi",
-    "HORIZON", "EMBARGO", "BANDS", "forward_return", "research_universe", "sample_panel", "side_samples",
+    "HORIZON", "EMBARGO", "BANDS", "forward_return", "research_universe", "daily_universe", "sample_panel",
+    "side_samples",
     "KINDS", "DEFAULT_KIND", "build_classifier", "probability",
     "SIDES", "TrainedModel", "train", "train_timeline", "quarterly_cutoffs",
     "STRATEGY", "save_trained", "save_timeline", "model_timeline", "trained_from_loaded",

@@ -20,36 +20,59 @@ from ..walkforward import Split, purged_split
 from .features import FEATURE_NAMES, feature_panel
 from .rules import Rules, select_universe
 
-__all__ = ["research_universe", "HORIZON", "EMBARGO", "BANDS", "forward_return", "sample_panel", "SideSamples", "side_samples"]
+__all__ = ["research_universe", "daily_universe", "HORIZON", "EMBARGO", "BANDS", "forward_return", "sample_panel", "SideSamples", "side_samples"]
 
 HORIZON = 6                              # trading days in the label (the source's holding period)
 EMBARGO = 6                              # trading days between the cutoff and the first validation date
 BANDS = {"long": 30.0, "short": 70.0}    # QPI bands the long / short models learn on
 
 
-def research_universe(data_folder: str | Path, start: date | datetime | str, end: date | datetime | str,
-                      rules: Rules | None = None) -> list[str]:
-    """Every name the algorithm's universe rule selects on the first coarse file of any month in [start, end].
-
-    Reads LEAN's coarse files (``equity/usa/fundamental/coarse/YYYYMMDD.csv``) in the data folder. Research
-    trains on this union; the algorithm re-selects daily, so a name outside the universe on a given day never
-    trades, whatever the model saw.
-    """
-    rules = rules or Rules()
+def _coarse_files(data_folder: str | Path) -> pd.Series:
+    """The coarse universe files (``equity/usa/fundamental/coarse/YYYYMMDD.csv``), indexed by their date."""
     folder = Path(data_folder) / "equity" / "usa" / "fundamental" / "coarse"
     files = sorted(p for p in folder.glob("*.csv") if p.stem.isdigit())
     if not files:
         raise ValueError(f"no coarse universe files in {folder}; create them with `qclocal data generate reversal` "
                          "or `qclocal data import`")
-    days = pd.Series(files, index=pd.to_datetime([p.stem for p in files]))
+    return pd.Series(files, index=pd.to_datetime([p.stem for p in files]))
+
+
+def _select(path: Path, rules: Rules) -> list[str]:
+    frame = pd.read_csv(path, header=None).iloc[:, :6]
+    frame.columns = ["sid", "ticker", "price", "volume", "dollar_volume", "has_fundamental_data"]
+    frame["has_fundamental_data"] = frame["has_fundamental_data"].astype(str).str.lower() == "true"
+    return select_universe(frame, rules)
+
+
+def research_universe(data_folder: str | Path, start: date | datetime | str, end: date | datetime | str,
+                      rules: Rules | None = None) -> list[str]:
+    """Every name the algorithm's universe rule selects on the first coarse file of any month in [start, end].
+
+    Research trains on this union; the algorithm re-selects daily, so a name outside the universe on a given day
+    never trades, whatever the model saw.
+    """
+    rules = rules or Rules()
+    days = _coarse_files(data_folder)
     days = days[(days.index >= pd.Timestamp(start)) & (days.index <= pd.Timestamp(end))]
     chosen: set[str] = set()
     for path in days.groupby(days.index.to_period("M")).first():
-        frame = pd.read_csv(path, header=None).iloc[:, :6]
-        frame.columns = ["sid", "ticker", "price", "volume", "dollar_volume", "has_fundamental_data"]
-        frame["has_fundamental_data"] = frame["has_fundamental_data"].astype(str).str.lower() == "true"
-        chosen.update(select_universe(frame, rules))
+        chosen.update(_select(path, rules))
     return sorted(chosen)
+
+
+def daily_universe(data_folder: str | Path, days: pd.DatetimeIndex, rules: Rules | None = None) -> pd.DataFrame:
+    """Membership (dates x tickers, bool) as the algorithm sees it: on each session, the rule applied to the
+    newest coarse file dated before it (LEAN selects at midnight on the previous session's file)."""
+    rules = rules or Rules()
+    files = _coarse_files(data_folder)
+    picks = {}
+    for day in days:
+        earlier = files[files.index < pd.Timestamp(day).normalize()]
+        picks[day] = _select(earlier.iloc[-1], rules) if len(earlier) else []
+    members = pd.DataFrame(False, index=days, columns=sorted(set().union(*picks.values())))
+    for day, names in picks.items():
+        members.loc[day, names] = True
+    return members
 
 
 def forward_return(close: pd.DataFrame, horizon: int = HORIZON) -> pd.DataFrame:

@@ -44,11 +44,9 @@ def fit(model: Any, X: np.ndarray, y: np.ndarray, *, threads: int | None = 1) ->
 
     HistGradientBoosting parallelises with OpenMP; on a shared, oversubscribed CPU its threads spin-wait and one
     fit takes 20x longer than with a single thread (measured: 28 s against 1.3 s for 30 iterations on 36k rows).
-    threadpoolctl ships with scikit-learn; the limit applies only during the fit.
+    threadpoolctl ships with scikit-learn; the limit applies only during the fit (and each prediction).
     """
-    from threadpoolctl import threadpool_limits
-
-    with threadpool_limits(limits=threads):
+    with _limit(threads):
         return model.fit(np.asarray(X, dtype=float), np.asarray(y))
 
 
@@ -62,4 +60,18 @@ def probability(model: Any, X: np.ndarray) -> np.ndarray:
         return np.zeros(len(X))
     if classes == [1]:
         return np.ones(len(X))
-    return model.predict_proba(X)[:, classes.index(1)]
+    with _limit(1):     # HistGB predicts with OpenMP too; its threads spin on a busy CPU
+        return model.predict_proba(X)[:, classes.index(1)]
+
+
+_CONTROLLER: list[Any] = []
+
+
+def _limit(threads: int | None) -> Any:
+    """OpenMP/BLAS limited to ``threads`` inside a ``with``. One threadpoolctl controller per process: building
+    one inspects every loaded library (about 6 ms), too slow for the algorithm's daily call."""
+    from threadpoolctl import ThreadpoolController
+
+    if not _CONTROLLER:
+        _CONTROLLER.append(ThreadpoolController())
+    return _CONTROLLER[0].limit(limits=threads)

@@ -97,3 +97,18 @@ def test_bad_input_is_rejected():
     bad = close.copy()
     bad.iloc[40, 0] = 0.0                                          # a non-positive close gives NaN, never a number
     assert q.compute_features(bad, volume)["qpi"]["N0"].iloc[40:61].isna().all()
+
+
+def test_last_row_features_equal_compute_features_with_gaps_and_bad_prices():
+    close, volume = random_market(5, days=80)
+    close.iloc[70, 0] = np.nan                                     # a missing bar inside the window
+    close.iloc[75, 1] = -1.0                                       # a non-positive close
+    volume.iloc[:, 2] = 0.0                                        # no volume at all
+    close.iloc[50:, 3] = 10.0                                      # flat price: zero volatility and band
+    full = q.compute_features(close, volume)
+    for t in (q.WINDOW - 2, q.WINDOW - 1, 60, 79):
+        last = q.features.last_row_features(close.iloc[: t + 1].to_numpy(), volume.iloc[: t + 1].to_numpy())
+        for name in (*q.FEATURE_NAMES, "qpi"):
+            np.testing.assert_allclose(last[name], full[name].iloc[t].to_numpy(), rtol=1e-10, atol=1e-12,
+                                       err_msg=f"{name} at row {t}")
+    assert np.isnan(last["qpi"][:3]).all() and last["bb_width"][3] != last["bb_width"][3]
