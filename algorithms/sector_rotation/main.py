@@ -88,8 +88,10 @@ class SectorRotation(QCAlgorithm):
     def rebalance(self) -> None:
         if self.is_warming_up:
             return
-        history = self.history(list(self.symbols.values()), timedelta(days=PRICE_DAYS), Resolution.DAILY)
-        closes = wide(history, "close", tickers=self.assets)
+        # the decision dates come from SPY's sessions; only momentum reads every asset's closes
+        tickers = self.assets if self.family == "momentum" else [sr.BENCHMARK]
+        history = self.history([self.symbols[t] for t in tickers], timedelta(days=PRICE_DAYS), Resolution.DAILY)
+        closes = wide(history, "close", tickers=tickers)
         today = pd.Timestamp(self.time.date())
         dates = sr.month_starts(closes.index.append(pd.DatetimeIndex([today])))
         forecast, source = self._forecast(closes, dates)
