@@ -27,16 +27,9 @@ from typing import Any
 
 import pandas as pd
 
+from . import evaluation
 from .dataset import make_panel
-from .evaluation import (
-    BacktestResult,
-    backtest,
-    baseline_forecasts,
-    mae_table,
-    metrics,
-    metrics_table,
-    monthly_returns,
-)
+from .evaluation import BacktestResult, backtest, baseline_forecasts, mae_table, metrics_table
 from .features import BENCHMARK, assets, macro_features, month_starts
 from .rules import allocate_panel
 from .training import predictions, train_timeline
@@ -137,9 +130,9 @@ def qclocal_table(backtests: dict[str, str | Path], spy_from: str | None = None)
         strategy = curves["Sector rotation"]
         decisions = month_starts(strategy.index)
         fees = float(str(result["statistics"]["Total Fees"]).lstrip("$").replace(",", ""))
-        rows[name] = metrics(monthly_returns(strategy, decisions), strategy) | {"fees": fees}
+        rows[name] = evaluation.metrics(evaluation.monthly_returns(strategy, decisions), strategy) | {"fees": fees}
         if name == (spy_from or next(iter(backtests))):
-            spy = metrics(monthly_returns(curves["SPY"], decisions), curves["SPY"])
+            spy = evaluation.metrics(evaluation.monthly_returns(curves["SPY"], decisions), curves["SPY"])
     table = pd.DataFrame(rows).T
     if spy is not None:
         table.loc["SPY (chart, no costs)"] = pd.Series(spy)
