@@ -5,10 +5,11 @@ At each month start, 30 minutes after the open, the algorithm reads the FRED ser
 (``add_data(Fred, ...)``; qclocal delivers each value from the day after its release), builds the monthly
 feature panel with the library function research uses, forecasts next month's return of every asset with the
 newest model whose cutoff is strictly before today (``family``: ridge, tree, lstm, or ensemble = their mean;
-``momentum`` and ``equal`` are the baselines), and sets the source's weights (``models.sector_rotation.allocate``).
+``momentum`` (12-1), ``mean`` (each asset's mean monthly return since ``mean-start``) and ``equal`` are the
+baselines), and sets the source's weights (``models.sector_rotation.allocate``).
 Orders on daily data fill at today's close (market-on-close) with LEAN's fee model plus ``slippage`` (fraction
 of price). Parameters (config.json): start, end, cash, family, etf-set (spdr | spdr9 | vanguard), shrinkage,
-threshold, multiplier, fallback (positive | threshold), slippage. The weights always sum to 1: the source's "5x"
+threshold, multiplier, fallback (positive | threshold), slippage, mean-start. The weights always sum to 1: the source's "5x"
 is a tilt, and true leverage with a margin cost is research-only (``evaluation.backtest``).
 """
 
@@ -22,7 +23,7 @@ from models.dates import as_timestamp
 from models.lean_history import wide
 
 MODEL_FAMILIES = ("ridge", "tree", "lstm")
-FAMILIES = (*MODEL_FAMILIES, "ensemble", "momentum", "equal")
+FAMILIES = (*MODEL_FAMILIES, "ensemble", "momentum", "mean", "equal")
 PRICE_DAYS = 400  # calendar days of closes: 12-1 momentum needs 13 month starts
 WARMUP_DAYS = 7
 
@@ -42,6 +43,7 @@ class SectorRotation(QCAlgorithm):
         self.multiplier = float(self.get_parameter("multiplier", 5))
         self.fallback = str(self.get_parameter("fallback", "positive"))
         slippage = float(self.get_parameter("slippage", 0.0005))
+        self.mean_start = self._date_parameter("mean-start", "2000-01-01")
 
         self.symbols = {t: self.add_equity(t, Resolution.DAILY).symbol for t in self.assets}
         for symbol in self.symbols.values():
@@ -69,6 +71,9 @@ class SectorRotation(QCAlgorithm):
         """Next month's forecast per asset, and where it came from."""
         if self.family == "momentum":
             return sr.momentum_forecast(closes, dates).iloc[-1].to_numpy(), "12-1 momentum"
+        if self.family == "mean":
+            mean = sr.baseline_forecasts(closes, dates)["historical_mean"].iloc[-1]
+            return mean.to_numpy(), f"historical mean since {self.mean_start.date()}"
         if self.family == "equal":
             return np.zeros(len(self.assets)), "equal weight"
         history = self.history(list(self.fred.values()), timedelta(days=31 * sr.HISTORY_MONTHS), Resolution.DAILY)
@@ -88,8 +93,11 @@ class SectorRotation(QCAlgorithm):
     def rebalance(self) -> None:
         if self.is_warming_up:
             return
-        history = self.history(list(self.symbols.values()), timedelta(days=PRICE_DAYS), Resolution.DAILY)
-        closes = wide(history, "close", tickers=self.assets)
+        # the decision dates come from SPY's sessions; only the price baselines read every asset's closes
+        tickers = self.assets if self.family in ("momentum", "mean") else [sr.BENCHMARK]
+        since = self.mean_start if self.family == "mean" else self.time - timedelta(days=PRICE_DAYS)
+        history = self.history([self.symbols[t] for t in tickers], since, self.time, Resolution.DAILY)
+        closes = wide(history, "close", tickers=tickers)
         today = pd.Timestamp(self.time.date())
         dates = sr.month_starts(closes.index.append(pd.DatetimeIndex([today])))
         forecast, source = self._forecast(closes, dates)

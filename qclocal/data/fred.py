@@ -22,7 +22,8 @@ e.g. with government shutdowns) and err late. Values are the latest revised vint
 
 from __future__ import annotations
 
-import datetime as dt
+import io
+from functools import lru_cache
 from pathlib import Path
 from typing import NamedTuple
 
@@ -144,37 +145,57 @@ def write_series(
 
 
 def read_fred_frame(data_folder: Path | str, series_id: str) -> pd.DataFrame:
-    """Rows of a FRED file: columns `visible` (naive New York datetime), `value`, `observation`."""
+    """Rows of a FRED file: columns `visible` (naive New York datetime), `value`, `observation`.
+
+    Parsed once per file version (path, inode, size, modification time) and cached: an algorithm that reads the
+    history of many series at every rebalance parses each file once, not at every call. Callers get a copy.
+    """
+    return _parse_fred_file(*_file_version(data_folder, series_id)).copy()
+
+
+def _file_version(data_folder: Path | str, series_id: str) -> tuple[str, int, int, int]:
     path = series_path(data_folder, series_id)
     if not path.is_file():
         raise FileNotFoundError(
             f"{path}: no FRED series {series_id.upper()} in the data folder; import it with "
             f"`qclocal data import --source DIR` (DIR/fred/{series_id.upper()}.csv)"
         )
-    released: list[dt.datetime] = []
-    values: list[float] = []
-    observed: list[dt.datetime] = []
-    for lineno, line in enumerate(path.read_text().splitlines(), start=1):
-        if not line.strip():
-            continue
-        cells = line.split(",")
-        try:
-            rel = dt.datetime.strptime(cells[0].strip(), "%Y%m%d")
-            val = float(cells[1])
-            obs = dt.datetime.strptime(cells[2].strip(), "%Y%m%d") if len(cells) > 2 else rel
-        except (ValueError, IndexError):
-            raise ValueError(
-                f"{path}:{lineno}: expected 'yyyyMMdd,value[,yyyyMMdd]', got {line!r}; "
-                "re-import with `qclocal data import`"
-            ) from None
-        released.append(rel)
-        values.append(val)
-        observed.append(obs)
+    stat = path.stat()
+    return str(path.resolve()), stat.st_ino, stat.st_size, stat.st_mtime_ns
+
+
+@lru_cache(maxsize=256)
+def _parse_fred_file(path: str, inode: int, size: int, mtime_ns: int) -> pd.DataFrame:
+    """Parse `yyyyMMdd,value[,yyyyMMdd]` lines with pandas' C reader; further columns are ignored, as LEAN's
+    reader did (inode, size and mtime only key the cache)."""
+    text = Path(path).read_text()
+    width = max(3, 1 + max((line.count(",") for line in text.splitlines()), default=0))
+    try:
+        cells = pd.read_csv(io.StringIO(text), header=None, names=range(width), dtype=str, index_col=False,
+                            keep_default_na=False)
+    except pd.errors.EmptyDataError:
+        cells = pd.DataFrame({0: [], 1: [], 2: []}, dtype=object)
+    released = cells[0].str.strip()
+    observed = cells[2].fillna("").str.strip().mask(lambda o: o == "", released)
+    values = pd.to_numeric(cells[1], errors="coerce")
+    rel = pd.to_datetime(released, format="%Y%m%d", errors="coerce")
+    obs = pd.to_datetime(observed, format="%Y%m%d", errors="coerce")
+    bad = (rel.isna() | obs.isna()).to_numpy()
+    unparsed = values.isna().to_numpy() & ~bad
+    if unparsed.any():  # "nan" is a value, as float() reads it; anything else that is not a number is not
+        bad[unparsed] = ~cells[1][unparsed].str.strip().str.lower().isin(("nan", "-nan", "+nan")).to_numpy()
+    if bad.any():
+        lines = [(n, line) for n, line in enumerate(text.splitlines(), start=1) if line.strip()]
+        number, line = lines[int(bad.argmax())]
+        raise ValueError(
+            f"{path}:{number}: expected 'yyyyMMdd,value[,yyyyMMdd]', got {line!r}; re-import with "
+            "`qclocal data import`"
+        )
     frame = pd.DataFrame(
         {
-            "visible": pd.DatetimeIndex(released) + pd.Timedelta(days=1),
-            "value": np.asarray(values, dtype=float),
-            "observation": pd.DatetimeIndex(observed),
+            "visible": pd.DatetimeIndex(rel) + pd.Timedelta(days=1),
+            "value": values.to_numpy(dtype=float),
+            "observation": pd.DatetimeIndex(obs),
         }
     )
     return frame.sort_values(["visible", "observation"], kind="mergesort").reset_index(drop=True)
@@ -183,12 +204,13 @@ def read_fred_frame(data_folder: Path | str, series_id: str) -> pd.DataFrame:
 def read_fred(data_folder: Path | str, series_id: str) -> pd.Series:
     """Values indexed by the time they become visible (naive America/New_York), named by the series id.
 
-    When two observations become visible at the same time, the later observation wins.
+    When two observations become visible at the same time, the later observation wins. Cached per file version,
+    as :func:`read_fred_frame`; callers get a copy.
     """
-    frame = read_fred_frame(data_folder, series_id)
-    frame = frame.drop_duplicates("visible", keep="last")
-    return pd.Series(
-        frame["value"].to_numpy(),
-        index=pd.DatetimeIndex(frame["visible"], name="time"),
-        name=series_id.upper(),
-    )
+    return _visible_values(*_file_version(data_folder, series_id)).rename(series_id.upper())
+
+
+@lru_cache(maxsize=256)
+def _visible_values(path: str, inode: int, size: int, mtime_ns: int) -> pd.Series:
+    frame = _parse_fred_file(path, inode, size, mtime_ns).drop_duplicates("visible", keep="last")
+    return pd.Series(frame["value"].to_numpy(), index=pd.DatetimeIndex(frame["visible"], name="time"))

@@ -80,3 +80,15 @@ def test_documented_lag_table_matches_code(repo_root: Path):
 def test_every_shared_fred_series_has_a_lag(market_data: Path):
     ids = {p.name.split(".")[0] for p in (market_data / "fred").iterdir()}
     assert ids and ids <= set(fred.RELEASE_LAG_DAYS)
+
+
+def test_reader_caches_per_file_version_and_ignores_extra_columns(tmp_path: Path):
+    path = tmp_path / "alternative/fred/dgs2.csv"
+    path.parent.mkdir(parents=True)
+    path.write_text("20200102,1.5,20200101,extra\n20200103,1.6\n")
+    first = fred.read_fred(tmp_path, "DGS2")
+    assert first.tolist() == [1.5, 1.6]
+    first.iloc[0] = 99.0  # callers get a copy: the cache is not theirs to change
+    assert fred.read_fred(tmp_path, "DGS2").tolist() == [1.5, 1.6]
+    writers.write_fred_series(tmp_path, "DGS2", pd.Series([2.5], index=pd.to_datetime(["2020-01-02"])))
+    assert fred.read_fred(tmp_path, "DGS2").tolist() == [2.5]  # a rewritten file is read again

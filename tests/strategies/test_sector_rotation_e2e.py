@@ -116,7 +116,7 @@ def test_algorithm_uses_as_of_models_and_research_weights_and_fills_as_research(
     replay = sr.backtest(pd.DataFrame(research).T, closes, end=pd.Timestamp(WINDOW["end"]))
     equity = result.charts["Equity vs SPY"]["Sector rotation"]
     final = equity[-1]["y"]
-    assert final == pytest.approx(replay.equity.iloc[-1], rel=2e-3)
+    assert final == pytest.approx(replay.equity.iloc[-1], rel=2e-3)  # 0.17% apart here; 0.001% on real data
     assert result.statistics["Total Fees"].startswith("$")
 
 

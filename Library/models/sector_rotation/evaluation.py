@@ -4,11 +4,14 @@ LEAN does.
 Source metrics, on monthly returns r: CAGR = prod(1 + r) ^ (12 / n) - 1; SD = std(r) x sqrt(12); Sortino =
 CAGR / (std of the negative months x sqrt(12)); growth of $100. Max drawdown is added (on daily equity).
 
-Research backtest. A decision on month start D (during the session, prices known to D - 1) is sent as
-market orders on daily data, which LEAN fills market-on-close: at D's close, plus slippage. Shares are whole
-(LEAN's ``calculate_order_quantity`` truncates), 0.25% of equity stays in cash (LEAN's free portfolio value),
-changes under 0.1% of equity are skipped, and each order pays the Interactive Brokers fee LEAN applies to US
-equities ($0.005 a share, at least $1, at most 0.5% of the value). Reductions fill before additions. With
+Research backtest, filled as LEAN fills the algorithm. A decision on month start D is made during the session,
+when the last known prices are D - 1's closes: ``set_holdings`` sizes each order from those prices and the
+portfolio value at them, keeping 0.25% of the value free (``free_portfolio_value_percentage``), in whole shares
+with the fee deducted (``GetMaximumOrderQuantityForTargetBuyingPower``), skipping changes whose margin is under 0.1% of the value
+(``minimum_order_margin_portfolio_percentage``; at LEAN's default equity leverage of 2, position changes under
+0.2%); reductions are sent first, then larger orders first. Market
+orders on daily data wait for the next bar and fill at D's close plus slippage, paying the Interactive Brokers
+fee LEAN applies to US equities ($0.005 a share, at least $1, at most 0.5% of the value). With
 ``leverage="margin"`` weights may sum above 1; negative cash then pays ``margin_rate`` a year, daily.
 """
 
@@ -22,11 +25,12 @@ import pandas as pd
 
 from .features import trailing_returns
 
-__all__ = ["BacktestResult", "FREE_CASH", "MIN_ORDER", "backtest", "baseline_forecasts", "ib_fee",
-           "mae_table", "metrics", "metrics_table", "momentum_forecast"]
+__all__ = ["BacktestResult", "FREE_CASH", "LEVERAGE", "MIN_ORDER", "backtest", "baseline_forecasts", "ib_fee",
+           "mae_table", "metrics", "metrics_table", "momentum_forecast", "monthly_returns", "order_quantity"]
 
 FREE_CASH = 0.0025  # LEAN's free_portfolio_value_percentage
-MIN_ORDER = 0.001   # LEAN's minimum_order_margin_portfolio_percentage
+MIN_ORDER = 0.001   # LEAN's minimum_order_margin_portfolio_percentage (of margin, not of value)
+LEVERAGE = 2.0      # LEAN's default for US equities (margin account): an order's margin is half its value
 
 
 def ib_fee(shares: float, price: float) -> float:
@@ -91,6 +95,41 @@ class BacktestResult:
         return metrics(self.monthly, self.equity)
 
 
+def monthly_returns(equity: pd.Series, decisions: pd.DatetimeIndex) -> pd.Series:
+    """Returns between the daily ``equity`` at consecutive decision dates, plus the last stretch to the end when it
+    is a nearly whole month (15 sessions or more)."""
+    at = equity.reindex([d for d in decisions if d in equity.index])
+    monthly = at.pct_change().dropna()
+    if len(equity.index[equity.index > at.index[-1]]) >= 15:
+        monthly.loc[equity.index[-1]] = equity.iloc[-1] / at.iloc[-1] - 1
+    return monthly
+
+
+def order_quantity(fraction: float, value: float, held: float, price: float, leverage: float = LEVERAGE) -> float:
+    """LEAN's ``set_holdings`` size: the whole-share order moving the position to ``fraction`` x (1 - free cash)
+    of ``value`` at ``price``, net of its IB fee; 0 when the margin would change by less than ``MIN_ORDER`` of the
+    value, i.e. the position by less than ``leverage`` x 0.1% (qclocal/engine/margin.py)."""
+    fraction *= 1 - FREE_CASH
+    target = fraction * value
+    if target == 0:
+        return -held
+    if price <= 0 or abs(target - held * price) / leverage < MIN_ORDER * value:
+        return 0.0
+    last = 0.0
+    while True:
+        size = -held + target / price
+        size = float(math.ceil(size) if target < 0 else math.floor(size))
+        while (target < 0 and price * (size + held) < target) or (target > 0 and price * (size + held) > target):
+            size += 1 if target < 0 else -1
+        if size == 0 or size == last:
+            return size
+        final = price * (size + held)
+        target = (value - ib_fee(size, price)) * fraction
+        last = size
+        if abs(final) <= abs(target):
+            return size
+
+
 def backtest(weights: pd.DataFrame, closes: pd.DataFrame, *, cash: float = 100_000.0, slippage: float = 0.0,
              margin_rate: float = 0.0, end: pd.Timestamp | None = None) -> BacktestResult:
     """Hold ``weights`` (rows: decision dates) from each decision date's close to the next one's."""
@@ -100,8 +139,12 @@ def backtest(weights: pd.DataFrame, closes: pd.DataFrame, *, cash: float = 100_0
     missing = [a for a in targets.columns if a not in closes.columns]
     if missing:
         raise ValueError(f"no prices for {missing}")
-    days = closes.index[(closes.index >= targets.index[0]) & (closes.index <= (end or closes.index[-1]))]
-    prices = closes.loc[days, list(targets.columns)].ffill()
+    sessions = closes.index[closes.index <= (end or closes.index[-1])]
+    first = int(sessions.searchsorted(targets.index[0]))
+    days = sessions[first:]
+    prices = closes.loc[sessions[max(first - 1, 0):], list(targets.columns)].ffill()
+    known = prices.shift(1).loc[days].fillna(prices.loc[days])  # the last closes before each session
+    prices = prices.loc[days]
     shares = np.zeros(len(targets.columns))
     cash_now, fees, traded = float(cash), 0.0, 0.0
     equity = np.empty(len(days))
@@ -113,28 +156,22 @@ def backtest(weights: pd.DataFrame, closes: pd.DataFrame, *, cash: float = 100_0
             cash_now *= 1 + margin_rate * (day - previous).days / 365
         previous = day
         if day in decisions:
-            value = cash_now + float(np.nansum(shares * px))
-            goal = targets.loc[day].fillna(0.0).to_numpy(dtype=float) * value * (1 - FREE_CASH)
-            want = np.trunc(np.divide(goal, px, out=np.zeros_like(goal), where=px > 0))
-            delta = want - shares
-            skip = np.abs(delta * px) < MIN_ORDER * value
-            delta[skip] = 0.0
-            for j in np.argsort(np.sign(delta) > 0, kind="stable"):   # reductions first
-                if delta[j] == 0:
-                    continue
+            p0 = known.loc[day].to_numpy(dtype=float)
+            value = cash_now + float(np.nansum(shares * p0))
+            goal = targets.loc[day].fillna(0.0).to_numpy(dtype=float)
+            delta = np.array([order_quantity(goal[j], value, shares[j], p0[j]) if p0[j] > 0 else 0.0
+                              for j in range(len(goal))])
+            reduces = np.abs(shares + delta) < np.abs(shares)
+            for j in sorted(np.flatnonzero(np.abs(delta) >= 1), key=lambda j: (not reduces[j], -abs(delta[j] * p0[j]))):
                 fill = px[j] * (1 + slippage * np.sign(delta[j]))
-                fee = ib_fee(delta[j], fill)
+                fee = ib_fee(delta[j], px[j])
                 cash_now -= delta[j] * fill + fee
                 shares[j] += delta[j]
                 fees += fee
                 traded += abs(delta[j] * fill)
         equity[i] = cash_now + float(np.nansum(shares * px))
     curve = pd.Series(equity, index=days, name="equity")
-    at_decisions = curve.reindex([d for d in targets.index if d in curve.index])
-    monthly = at_decisions.pct_change().dropna()
-    tail = curve.iloc[-1] / at_decisions.iloc[-1] - 1 if curve.index[-1] > at_decisions.index[-1] else None
-    if tail is not None and len(days[days > at_decisions.index[-1]]) >= 15:   # a last, nearly whole month
-        monthly.loc[curve.index[-1]] = tail
+    monthly = monthly_returns(curve, targets.index)
     years = max((days[-1] - days[0]).days / 365.25, 1 / 12)
     return BacktestResult(equity=curve, monthly=monthly, weights=targets, fees=fees,
                           turnover=traded / float(curve.mean()) / years)

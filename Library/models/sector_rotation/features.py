@@ -84,14 +84,14 @@ def macro_features(fred: pd.DataFrame, dates: pd.DatetimeIndex) -> pd.DataFrame:
     if not isinstance(fred.index, pd.DatetimeIndex) or not fred.index.is_monotonic_increasing:
         raise ValueError("fred must be indexed by visible date, ascending (lean_history.wide(history, 'value'))")
     dates = pd.DatetimeIndex(dates)
-    columns = {}
-    for series_id in fred.columns:
-        values = fred[series_id].dropna()
-        values = values[~values.index.duplicated(keep="last")]
-        asof = values.reindex(values.index.union(dates)).ffill().reindex(dates)
-        change = asof.diff() if series_id in DIFFERENCE_SERIES else asof.pct_change(fill_method=None) * 100
-        columns[str(series_id)] = change.replace([np.inf, -np.inf], np.nan).ffill().fillna(0.0)
-    frame = pd.DataFrame(columns, index=dates)
+    # the last value of each series visible at each date (per series: a later row at the same time wins)
+    latest = fred.groupby(level=0).last() if fred.index.has_duplicates else fred
+    asof = latest.ffill().reindex(latest.index.union(dates)).ffill().reindex(dates)
+    asof.columns = [str(c) for c in asof.columns]
+    differences = [c for c in asof.columns if c in DIFFERENCE_SERIES]
+    change = asof.pct_change(fill_method=None) * 100
+    change[differences] = asof[differences].diff()
+    frame = change.replace([np.inf, -np.inf], np.nan).ffill().fillna(0.0)
     frame.index.name = "date"
     return frame
 

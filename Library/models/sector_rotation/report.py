@@ -8,6 +8,12 @@
 release (docs/data.md), so every feature is as of its release. Models are refit each January (expanding window,
 one-month purge; ``--refit none``: one model, trained through ``--train-end``); the first cutoff is the day after
 ``--train-end``, and every decision date is predicted by the newest model cut off before it.
+
+    python -m models.sector_rotation.report --backtests ridge=DIR tree=DIR ...
+
+tabulates finished qclocal backtests of ``algorithms/sector_rotation`` (each DIR holds its result JSON) with the
+source's metrics, from the "Equity vs SPY" chart: monthly returns between month starts, the strategy after LEAN's
+fills and fees, SPY without costs; next to the source's table.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ from typing import Any
 
 import pandas as pd
 
+from . import evaluation
 from .dataset import make_panel
 from .evaluation import BacktestResult, backtest, baseline_forecasts, mae_table, metrics_table
 from .features import BENCHMARK, assets, macro_features, month_starts
@@ -28,7 +35,7 @@ from .rules import allocate_panel
 from .training import predictions, train_timeline
 
 __all__ = ["SOURCE_TABLE", "format_table", "load_closes", "load_fred_folder", "plot_equity", "plot_weights",
-           "run_report", "main"]
+           "qclocal_table", "run_report", "main"]
 
 # The source's table (2021-2025, decision-tree portfolio vs SPY; its backtest had no costs).
 SOURCE_TABLE = pd.DataFrame({"cagr": [0.083, 0.124], "sd": [0.158, 0.160], "sortino": [0.50, 0.90],
@@ -105,6 +112,33 @@ def plot_equity(results: dict[str, BacktestResult], title: str = "Equity (log sc
     return fig
 
 
+def qclocal_table(backtests: dict[str, str | Path], spy_from: str | None = None) -> pd.DataFrame:
+    """The source's metrics of finished qclocal backtests (name -> result folder), plus SPY from the chart of
+    ``spy_from`` (default: the first), and the source's rows."""
+    rows, spy = {}, None
+    for name, folder in backtests.items():
+        files = [f for f in Path(folder).glob("*.json") if not f.name.endswith("-order-events.json")
+                 and not f.name.startswith(".")]
+        if len(files) != 1:
+            raise FileNotFoundError(f"{folder}: expected one qclocal result JSON, found {[f.name for f in files]}")
+        result = json.loads(files[0].read_text())
+        chart = result["charts"]["Equity vs SPY"]
+        curves = {}
+        for series, points in chart.items():
+            values = pd.Series({pd.Timestamp(p["x"], unit="s").normalize(): p["y"] for p in points}, dtype=float)
+            curves[series] = values[~values.index.duplicated(keep="last")].sort_index()
+        strategy = curves["Sector rotation"]
+        decisions = month_starts(strategy.index)
+        fees = float(str(result["statistics"]["Total Fees"]).lstrip("$").replace(",", ""))
+        rows[name] = evaluation.metrics(evaluation.monthly_returns(strategy, decisions), strategy) | {"fees": fees}
+        if name == (spy_from or next(iter(backtests))):
+            spy = evaluation.metrics(evaluation.monthly_returns(curves["SPY"], decisions), curves["SPY"])
+    table = pd.DataFrame(rows).T
+    if spy is not None:
+        table.loc["SPY (chart, no costs)"] = pd.Series(spy)
+    return pd.concat([table, SOURCE_TABLE])
+
+
 def run_report(prices: str | Path, fred_folder: str | Path, *, etf_set: str = "spdr9",
                data_start: str = "2000-01-01", train_end: str = "2014-12-31", test_start: str = "2015-01-01",
                test_end: str = "2020-12-31", families: Sequence[str] = ("ridge", "tree", "lstm"),
@@ -142,7 +176,8 @@ def run_report(prices: str | Path, fred_folder: str | Path, *, etf_set: str = "s
     mae = mae_table({**forecasts, **member_forecasts, **baselines}, realised, test)
     rule = rule or {}
     weights = {name: allocate_panel(f.loc[test], **rule) for name, f in {**forecasts, **member_forecasts}.items()}
-    weights["momentum_12_1"] = allocate_panel(baselines["momentum_12_1"].loc[test], **rule)
+    for name in ("momentum_12_1", "historical_mean"):
+        weights[name] = allocate_panel(baselines[name].loc[test], **rule)
     weights["equal_weight"] = pd.DataFrame(1 / len(names), index=test, columns=names)
     weights[BENCHMARK] = pd.DataFrame({n: 1.0 if n == BENCHMARK else 0.0 for n in names}, index=test)
     end = pd.Timestamp(test_end)
@@ -168,8 +203,10 @@ def run_report(prices: str | Path, fred_folder: str | Path, *, etf_set: str = "s
 
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--prices", required=True)
-    parser.add_argument("--fred", required=True)
+    parser.add_argument("--prices")
+    parser.add_argument("--fred")
+    parser.add_argument("--backtests", nargs="+", metavar="NAME=DIR",
+                        help="tabulate finished qclocal backtests instead of training")
     parser.add_argument("--etf-set", default="spdr9")
     parser.add_argument("--data-start", default="2000-01-01")
     parser.add_argument("--train-end", default="2014-12-31")
@@ -183,6 +220,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--slippage", type=float, default=0.0005)
     parser.add_argument("--json", help="write the MAE and metrics tables here")
     args = parser.parse_args(argv)
+    if args.backtests:
+        named = dict(item.split("=", 1) for item in args.backtests)
+        print(format_table(qclocal_table(named)))
+        return
+    if not (args.prices and args.fred):
+        parser.error("--prices and --fred are required (or --backtests NAME=DIR ...)")
     lstm = {"size": args.lstm_size, "seeds": tuple(int(s) for s in args.lstm_seeds.split(",")),
             "epochs": args.lstm_epochs}
     out = run_report(args.prices, args.fred, etf_set=args.etf_set, data_start=args.data_start,

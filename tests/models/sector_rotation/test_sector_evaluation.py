@@ -7,7 +7,7 @@ import math
 import pandas as pd
 import pytest
 from models.sector_rotation import backtest, metrics
-from models.sector_rotation.evaluation import FREE_CASH, ib_fee
+from models.sector_rotation.evaluation import FREE_CASH, ib_fee, order_quantity
 
 
 def test_source_metrics_on_hand_computed_returns():
@@ -58,3 +58,23 @@ def test_margin_leverage_pays_interest_on_borrowed_cash():
     assert free.equity.iloc[-1] - paid.equity.iloc[-1] == pytest.approx(borrowed * 0.10 * days / 365, rel=0.02)
     with pytest.raises(ValueError, match="no prices"):
         backtest(weights.rename(columns={"B": "C"}), closes)
+
+
+def test_orders_are_sized_from_the_last_close_known_at_the_decision_and_fill_at_its_close():
+    days = pd.bdate_range("2020-01-01", "2020-03-31")
+    a = pd.Series(100.0, index=days)
+    a[days >= "2020-02-03"] = 110.0                          # the decision day's close jumps
+    a[days >= "2020-03-02"] = 120.0
+    closes = pd.DataFrame({"A": a})
+    result = backtest(pd.DataFrame({"A": [1.0]}, index=pd.to_datetime(["2020-02-03"])), closes, cash=10_000)
+    # set_holdings at 10:00 sees 2020-01-31's close (100): 99 shares, filled at the close (110) on margin
+    assert order_quantity(1.0, 10_000, 0, 100.0) == 99
+    assert result.equity["2020-02-03"] == pytest.approx(10_000 - ib_fee(99, 110))
+    assert result.equity["2020-03-31"] == pytest.approx(10_000 - ib_fee(99, 110) + 99 * 10)
+    # LEAN's buying-power sizing nets the fee: at a price where the fee tips the target, one share fewer
+    assert order_quantity(1.0, 10_000, 0, 9975 / 50) == 49 and order_quantity(1.0, 1_000, 0, 10.0) == 99
+    assert order_quantity(0.0, 10_000, 30, 100.0) == -30   # a zero target closes the position
+    # a change whose margin (half its value at leverage 2) is under 0.1% of the portfolio is skipped: here 0.15%
+    assert order_quantity(0.49975, 10_000, 50, 100.0) == 0
+    assert order_quantity(0.49975, 10_000, 50, 100.0, leverage=1.0) == -1
+    assert order_quantity(0.49, 10_000, 50, 100.0) == -2
