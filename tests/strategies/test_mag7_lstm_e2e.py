@@ -101,7 +101,7 @@ def _fake_timeline(store: ObjectStore, cutoffs: list[str]) -> None:
     for k, cutoff in enumerate(cutoffs):
         keras.utils.set_random_seed(100 + k)
         day = date.fromisoformat(cutoff)
-        model = m7.TrainedModel(model=m7.network.build_network("small"), cutoff=day,
+        model = m7.TrainedModel(model=m7.model.build_network("small"), cutoff=day,
                                 feature_names=m7.FEATURE_NAMES, hyperparameters={"arch": "small", "lookback": 60},
                                 train_window=(date(2013, 1, 2), (pd.Timestamp(day) - pd.Timedelta(days=30)).date()),
                                 validation_window=None)

@@ -20,7 +20,7 @@ import pandas as pd
 from .dataset import HORIZON, LOOKBACK, STRIDE, TRAIN_DAYS, SequenceSet, as_timestamp, build_datasets
 from .evaluation import newey_west_t, overlap_lags
 from .features import FEATURE_NAMES, ZSCORE_WINDOW, compute_features
-from .network import ARCHITECTURES, build_network
+from .model import ARCHITECTURES, build_network
 
 __all__ = ["CollapsedModelError", "MAX_TIED_SHARE", "tied_share", "check_not_collapsed", "TrainedModel", "train", "train_timeline", "refit_cutoffs", "sample_metrics", "SIZES",
            "walk_forward_cutoffs", "train_walk_forward"]
@@ -264,7 +264,7 @@ def walk_forward_cutoffs(calendar: pd.DatetimeIndex, start: date | datetime | st
     gets one, so every rebalance has a model. With ``train_end``, refits stop at the last rebalance whose
     training bars all lie on or before ``train_end``; later rebalances use that model (a frozen model).
     """
-    from .schedule import month_starts
+    from .rules import month_starts
 
     days = pd.DatetimeIndex(calendar).sort_values().unique()
     first = month_starts(days, start, end)

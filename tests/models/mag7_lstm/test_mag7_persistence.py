@@ -6,8 +6,8 @@ import json
 
 import numpy as np
 import pytest
+from models.mag7_lstm.model import lstm_scores
 from models.mag7_lstm.persistence import load_as_of, model_timeline, save_trained
-from models.mag7_lstm.signals import lstm_scores
 from models.store import ModelIntegrityError, ModelNotFoundError, ModelTimeline
 
 from qclocal.object_store import ObjectStore

@@ -12,11 +12,15 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-from models.mag7_lstm.backtest import backtest_rule
-from models.mag7_lstm.evaluation import forward_returns, information_coefficients, ranking_summary
+from models.mag7_lstm.evaluation import (
+    backtest_rule,
+    forward_returns,
+    information_coefficients,
+    ranking_summary,
+)
 from models.mag7_lstm.features import compute_features, raw_features, sma, source_parabolic_sar
-from models.mag7_lstm.schedule import month_starts
-from models.mag7_lstm.signals import lstm_score_panel, momentum_panel
+from models.mag7_lstm.model import lstm_score_panel
+from models.mag7_lstm.rules import momentum_panel, month_starts
 from models.mag7_lstm.training import train
 
 import qclocal.data.synthetic as synthetic

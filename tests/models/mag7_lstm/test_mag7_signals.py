@@ -1,4 +1,4 @@
-"""mag7_lstm.signals: 12-1 momentum, as-of model choice, LSTM scores (no look-ahead, LEAN history input)."""
+"""mag7_lstm scores (model and rules): 12-1 momentum, as-of model choice, LSTM scores (no look-ahead, LEAN history input)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ import pandas as pd
 import pytest
 from models.lean_history import per_symbol
 from models.mag7_lstm.features import compute_features
-from models.mag7_lstm.signals import lstm_score_panel, lstm_scores, model_as_of, momentum_12_1, momentum_panel
+from models.mag7_lstm.model import lstm_score_panel, lstm_scores, model_as_of
+from models.mag7_lstm.rules import momentum_12_1, momentum_panel
 
 DAYS = pd.bdate_range("2019-01-01", periods=300)
 
@@ -79,7 +80,7 @@ def test_features_from_a_lean_history_frame_equal_research_features(tiny_market)
 
 
 def test_random_scores_are_a_reproducible_no_skill_ablation():
-    from models.mag7_lstm.signals import random_scores
+    from models.mag7_lstm.rules import random_scores
 
     names = ["AAPL", "MSFT", "NVDA"]
     a = random_scores(names, "2020-03-02", seed=1)

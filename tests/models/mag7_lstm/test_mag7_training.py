@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from models.mag7_lstm.dataset import build_datasets
-from models.mag7_lstm.network import build_network
+from models.mag7_lstm.model import build_network
 from models.mag7_lstm.training import (
     MAX_TIED_SHARE,
     CollapsedModelError,
@@ -100,7 +100,7 @@ def test_schedules_month_starts_and_cutoffs_the_day_before():
     from datetime import date
 
     import pandas as pd
-    from models.mag7_lstm.schedule import month_starts, rebalance_cutoffs
+    from models.mag7_lstm.rules import month_starts, rebalance_cutoffs
 
     days = pd.bdate_range("2019-12-20", "2020-07-15").drop(pd.to_datetime(["2020-01-01", "2020-05-01"]))
     assert list(month_starts(days, "2020-01-01").strftime("%m-%d")) == [

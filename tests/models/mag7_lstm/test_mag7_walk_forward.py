@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 from mag7_planted import planted_market, treasury_series
+from models.mag7_lstm.evaluation import evaluate
 from models.mag7_lstm.persistence import model_timeline, save_timeline
-from models.mag7_lstm.study import evaluate
 from models.mag7_lstm.training import SIZES, TrainedModel, train_walk_forward, walk_forward_cutoffs
 
 from qclocal.data.calendars import session_dates

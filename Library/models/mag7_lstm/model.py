@@ -1,10 +1,23 @@
-"""Scores for the trading rule: the LSTM's predicted 21-day return, the 12-1 momentum ablation, or random scores
-(the no-skill ablation: the rules alone).
+"""The network and its scores.
 
-A score "as of" date ``d`` uses bars dated strictly before ``d``: the decision is taken on ``d`` (30 minutes after
-the open) from the previous close. The as-of model is the newest whose cutoff is strictly before ``d``, the rule
-of ``models.store.ModelTimeline.as_of``, so research and the algorithm pick the same model. Cutoffs made by
-:func:`~.training.rebalance_cutoffs` (the day before each rebalance) are therefore used from that rebalance on.
+Networks: the source's stacked LSTM, and a small default sized to the data.
+
+``"source"``: LSTM(128, return_sequences) -> Dropout(0.3) -> BatchNorm -> LSTM(64) -> Dense(32, relu) -> Dense(1),
+about 120k weights. A refit sees ~1,900 samples (8 tickers x 1,180 window ends / stride 5) whose 21-day labels
+overlap four-fold and whose tickers move together, so a few hundred independent observations: far too few for
+120k weights, and it trains ~10x slower on a CPU.
+
+``"small"`` (default): LSTM(16) -> Dropout(0.2) -> Dense(8, leaky_relu) -> Dense(1), about 1.5k weights. Same
+input, loss and optimiser (Adam(1e-3), MSE). The hidden layer is leaky (slope 0.2 below zero) rather than the
+source's ReLU: a ReLU layer right before a linear output can go dead on every input, and the network then gives
+every name the same score (a seed did: 41% of its scores were one value). ``"source"`` keeps the source's ReLU;
+:func:`~.training.train` refuses any model whose scores tie (see ``training.check_not_collapsed``).
+
+Scores: the LSTM's predicted 21-day return as of date ``d`` uses bars dated strictly before ``d`` (the decision is
+taken on ``d``, 30 minutes after the open, from the previous close), with the as-of model: the newest whose cutoff
+is strictly before ``d``, the rule of ``models.store.ModelTimeline.as_of``, so research and the algorithm pick the
+same model. Cutoffs made by :func:`~.rules.rebalance_cutoffs` (the day before each rebalance) are therefore used
+from that rebalance on.
 """
 
 from __future__ import annotations
@@ -19,7 +32,33 @@ import pandas as pd
 from .dataset import LOOKBACK, as_timestamp, latest_window
 from .features import compute_features
 
-__all__ = ["lstm_scores", "lstm_score_panel", "momentum_12_1", "momentum_panel", "random_scores", "model_as_of"]
+__all__ = ["ARCHITECTURES", "build_network", "count_parameters", "lstm_scores", "lstm_score_panel", "model_as_of"]
+
+ARCHITECTURES = ("small", "source")
+
+
+def build_network(arch: str = "small", *, lookback: int = 60, n_features: int = 4,
+                  learning_rate: float = 1e-3) -> Any:
+    """A compiled ``keras.Sequential`` for input (lookback, n_features) and one regression output."""
+    import keras
+    from keras import layers
+
+    if arch == "source":
+        body = [layers.LSTM(128, return_sequences=True), layers.Dropout(0.3), layers.BatchNormalization(),
+                layers.LSTM(64, return_sequences=False), layers.Dense(32, activation="relu")]
+    elif arch == "small":
+        body = [layers.LSTM(16), layers.Dropout(0.2), layers.Dense(8), layers.LeakyReLU(negative_slope=0.2)]
+    else:
+        raise ValueError(f"arch must be one of {ARCHITECTURES}, got {arch!r}")
+    model = keras.Sequential([keras.Input(shape=(lookback, n_features)), *body, layers.Dense(1)],
+                             name=f"mag7_lstm_{arch}")
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate=learning_rate), loss="mse")
+    return model
+
+
+def count_parameters(model: Any) -> int:
+    return int(model.count_params())
+
 
 When = date | datetime | str | pd.Timestamp
 
@@ -94,35 +133,3 @@ def lstm_score_panel(models: Sequence[Any], histories: Mapping[str, pd.DataFrame
     panel = pd.DataFrame(rows).T.reindex(columns=list(histories))
     panel.index.name = "date"
     return panel
-
-
-def momentum_12_1(closes: pd.DataFrame, as_of: When, *, lookback: int = 252, skip: int = 21) -> pd.Series:
-    """12-1 momentum per ticker: ``close[p - skip] / close[p - lookback] - 1`` with ``p`` the last bar before
-    ``as_of``. ``closes`` is wide (dates x tickers); tickers without ``lookback + 1`` bars are left out."""
-    if not isinstance(closes, pd.DataFrame):
-        raise ValueError(f"closes must be a wide DataFrame (dates x tickers), got {type(closes).__name__}")
-    if not 0 <= skip < lookback:
-        raise ValueError(f"need 0 <= skip < lookback, got skip={skip}, lookback={lookback}")
-    past = closes.loc[closes.index < as_timestamp(as_of, "as_of")]
-    out = {}
-    for ticker in past.columns:
-        series = past[ticker].dropna()
-        if len(series) > lookback:
-            out[ticker] = float(series.iloc[-1 - skip] / series.iloc[-1 - lookback] - 1.0)
-    return pd.Series(out, dtype=float, name="momentum_12_1")
-
-
-def momentum_panel(closes: pd.DataFrame, dates: Iterable[When], **kwargs: Any) -> pd.DataFrame:
-    """:func:`momentum_12_1` for each date (rows) and ticker (columns)."""
-    rows = {as_timestamp(d, "date"): momentum_12_1(closes, d, **kwargs) for d in dates}
-    panel = pd.DataFrame(rows).T.reindex(columns=list(closes.columns)).sort_index()
-    panel.index.name = "date"
-    return panel
-
-
-def random_scores(tickers: Sequence[str], as_of: When, *, seed: int = 0) -> pd.Series:
-    """Uniform(0, 1) scores that depend only on ``seed`` and the date: every name passes the score > 0 test, so the
-    rule picks at random among the names above their SMA(200). The ablation that shows what the rules carry."""
-    day = as_timestamp(as_of, "as_of")
-    rng = np.random.default_rng([seed, day.year, day.month, day.day])
-    return pd.Series(rng.uniform(size=len(tickers)), index=list(tickers), dtype=float, name="random")
