@@ -23,9 +23,13 @@ from .evaluation import (
     forward_returns,
     hit_rate,
     information_coefficients,
+    member_score_panels,
+    newey_west_t,
     performance,
     ranking_summary,
+    seed_ic_table,
     top_bottom_spread,
+    validation_ic,
 )
 from .features import FEATURE_NAMES, HISTORY_BARS, atr, compute_features, parabolic_sar, sma
 from .model import lstm_score_panel, lstm_scores, model_as_of
@@ -53,6 +57,7 @@ from .rules import (
     select_and_weight,
 )
 from .training import (
+    SEEDS,
     SIZES,
     CollapsedModelError,
     TrainedModel,
@@ -76,5 +81,5 @@ __all__ = [
     "performance", "BacktestResult", "backtest_rule", "buy_and_hold", "equal_weight", "comparison_table",
     "month_starts", "rebalance_cutoffs", "STRATEGY", "save_trained", "save_timeline", "model_timeline",
     "trained_from_loaded", "load_as_of", "SIZES", "walk_forward_cutoffs", "train_walk_forward", "Study",
-    "evaluate",
+    "evaluate", "SEEDS", "member_score_panels", "newey_west_t", "seed_ic_table", "validation_ic",
 ]

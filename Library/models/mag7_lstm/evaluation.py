@@ -33,10 +33,10 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from .dataset import HORIZON, as_timestamp
+from .dataset import HORIZON, as_timestamp, build_datasets
 from .features import atr as atr_indicator
+from .features import compute_features, validate_ohlc
 from .features import sma as sma_indicator
-from .features import validate_ohlc
 from .model import lstm_score_panel
 from .rules import (
     MAX_POSITION,
@@ -50,7 +50,7 @@ from .rules import (
 )
 
 __all__ = ["forward_returns", "information_coefficients", "hit_rate", "top_bottom_spread", "newey_west_t",
-           "overlap_lags", "ranking_summary", "performance", "BacktestResult", "backtest_rule", "backtest_weights",
+           "overlap_lags", "ranking_summary", "member_score_panels", "validation_ic", "seed_ic_table", "performance", "BacktestResult", "backtest_rule", "backtest_weights",
            "buy_and_hold", "equal_weight", "comparison_table", "Study", "evaluate"]
 
 def forward_returns(closes: pd.DataFrame, dates: Iterable[date | datetime | str | pd.Timestamp], *,
@@ -167,6 +167,62 @@ def ranking_summary(scores: pd.DataFrame, realised: pd.DataFrame, *, n: int = 4,
         "hit_rate": hit_rate(scores, realised),
         "spread_mean": float(spread.mean()) if spread.notna().any() else float("nan"),
         "spread_t": _t_stat(spread)}
+
+
+def member_score_panels(models: Sequence[Any], histories: Mapping[str, pd.DataFrame],
+                        dates: Iterable[date | datetime | str | pd.Timestamp]) -> dict[str, pd.DataFrame]:
+    """As-of score panels of a timeline of ensembles: ``"ensemble"`` (the members' mean, what the algorithm
+    trades) and ``"seed_<s>"`` for each member alone (member ``k`` of every cutoff)."""
+    dates = list(dates)
+    panels = {"ensemble": lstm_score_panel(models, histories, dates)}
+    for k in range(min(len(m.networks) for m in models)):
+        panels[f"seed_{models[0].member_seeds[k]}"] = lstm_score_panel([m.member(k) for m in models], histories,
+                                                                       dates)
+    return panels
+
+
+def validation_ic(models: Sequence[Any], histories: Mapping[str, pd.DataFrame], *,
+                  until: date | datetime | str | None = None) -> pd.DataFrame:
+    """Spearman IC per validation end date (rows) of the ensemble and of each member (columns ``"ensemble"``,
+    ``"seed_<s>"``), over every model's validation samples: labels that start on or after its cutoff, which no
+    fit has seen. Samples whose label ends after ``until`` are dropped (the purge before a test period); where
+    two models validate the same date, the newer one counts (the one the as-of rule would use)."""
+    features = {t: compute_features(h) for t, h in histories.items()}
+    limit = None if until is None else as_timestamp(until, "until")
+    rows: dict[pd.Timestamp, dict[str, float]] = {}
+    for m in sorted(models, key=lambda m: m.cutoff):
+        hp = m.hyperparameters
+        _, val = build_datasets(histories, m.cutoff, lookback=hp["lookback"], horizon=hp["horizon"],
+                                stride=hp["stride"], train_days=hp["train_days"],
+                                validation_days=hp["validation_days"], features=features)
+        keep = np.ones(len(val), bool) if limit is None else np.asarray(val.label_end <= limit)
+        if not keep.any():
+            continue
+        preds = m.member_predictions(val.X[keep])
+        frame = pd.DataFrame({"ensemble": preds.mean(axis=0), "y": val.y[keep].astype(float)},
+                             index=val.end_dates[keep])
+        for k, member_seed in enumerate(m.member_seeds):
+            frame[f"seed_{member_seed}"] = preds[k]
+        for day, group in frame.groupby(level=0):
+            if len(group) >= 3:
+                realised = group["y"].rank()
+                rows[day] = {c: float(group[c].rank().corr(realised)) for c in frame.columns if c != "y"}
+    out = pd.DataFrame.from_dict(rows, orient="index").sort_index()
+    out.index.name = "date"
+    return out
+
+
+def seed_ic_table(ic: pd.DataFrame, lags: int) -> pd.DataFrame:
+    """One row per column of ``ic`` (dates x {"ensemble", "seed_<s>", ...}): dates, mean IC, its Newey-West t
+    (``lags``: how many later dates a label overlaps) and share of positive dates; plus ``"seed mean"``: the
+    per-date mean of the seed columns (the IC a seed gives on average, with its own t)."""
+    columns = {c: ic[c] for c in ic.columns}
+    seeds = [c for c in ic.columns if c.startswith("seed_")]
+    if seeds:
+        columns["seed mean"] = ic[seeds].mean(axis=1)
+    return pd.DataFrame({name: {"dates": int(v.notna().sum()), "ic_mean": float(v.mean()),
+                                "ic_t_hac": newey_west_t(v, lags), "ic_positive_share": float((v.dropna() > 0).mean())}
+                         for name, v in columns.items()}).T
 
 
 def performance(equity: pd.Series, *, turnover: pd.Series | None = None, risk_free: float = 0.0

@@ -32,7 +32,7 @@ import pandas as pd
 from .dataset import LOOKBACK, as_timestamp, latest_window
 from .features import compute_features
 
-__all__ = ["ARCHITECTURES", "build_network", "count_parameters", "lstm_scores", "lstm_score_panel", "model_as_of"]
+__all__ = ["ARCHITECTURES", "LOSSES", "build_network", "count_parameters", "listnet_loss", "fit_listnet", "lstm_scores", "lstm_score_panel", "model_as_of"]
 
 ARCHITECTURES = ("small", "source")
 
@@ -60,17 +60,67 @@ def count_parameters(model: Any) -> int:
     return int(model.count_params())
 
 
+# "mse": the source's regression on the 21-day return sum; "demeaned": the same on the return minus the mean of
+# the names with a sample on that date (only the cross-section is learned); "listnet": the softmax cross-entropy
+# between each date's scores and its within-date z-scored returns (Cao et al., 2007, "Learning to rank: from
+# pairwise approach to listwise approach")
+LOSSES = ("mse", "demeaned", "listnet")
+
+
+def listnet_loss(y_true: Any, y_pred: Any) -> Any:
+    """ListNet top-one cross-entropy per date group. ``y_true`` (groups, slots, 2): target and a 1/0 mask of used
+    slots; ``y_pred`` (groups, slots, 1): scores."""
+    from keras import ops
+
+    target, used = y_true[..., 0], y_true[..., 1]
+    pad = (1.0 - used) * -1e9
+    p_true = ops.softmax(target + pad, axis=-1)
+    log_p = ops.log_softmax(y_pred[..., 0] + pad, axis=-1)
+    return -ops.sum(p_true * log_p * used, axis=-1)
+
+
+def fit_listnet(net: Any, X: np.ndarray, y: np.ndarray, groups: np.ndarray, *, epochs: int, batch_size: int,
+                learning_rate: float, verbose: int = 0) -> Any:
+    """Train ``net`` (one window -> one score) with :func:`listnet_loss` over the samples sharing a ``groups``
+    value (an end date): each group is padded to the largest and the net is applied to every slot, so its
+    weights are the ones trained. Targets are z-scored within each group. Returns the keras History."""
+    import keras
+    from keras import layers
+
+    codes, index = np.unique(groups, return_inverse=True)
+    counts = np.bincount(index)
+    slots = int(counts.max())
+    order = np.argsort(index, kind="stable")
+    position = np.empty(len(index), dtype=int)
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    position[order] = np.arange(len(index)) - np.repeat(starts, counts)
+    Xg = np.zeros((len(codes), slots, *X.shape[1:]), dtype=np.float32)
+    Yg = np.zeros((len(codes), slots, 2), dtype=np.float32)
+    Xg[index, position] = X
+    mean = np.bincount(index, weights=y) / counts
+    sd = np.sqrt(np.bincount(index, weights=(y - mean[index]) ** 2) / counts)
+    Yg[index, position, 0] = (y - mean[index]) / np.where(sd > 0, sd, 1.0)[index]
+    Yg[index, position, 1] = 1.0
+    keep = counts >= 2  # a one-name date ranks nothing
+    grouped = keras.Sequential([keras.Input(shape=(slots, *X.shape[1:])), layers.TimeDistributed(net)])
+    grouped.compile(optimizer=keras.optimizers.Adam(learning_rate=learning_rate), loss=listnet_loss)
+    return grouped.fit(Xg[keep], Yg[keep], epochs=epochs, batch_size=max(1, batch_size // slots), shuffle=True,
+                       verbose=verbose)
+
+
 When = date | datetime | str | pd.Timestamp
 
 
 def _predict(model: Any, X: np.ndarray) -> np.ndarray:
-    if hasattr(model, "feature_names") and hasattr(model, "model"):  # TrainedModel
+    if hasattr(model, "feature_names") and hasattr(model, "networks"):  # TrainedModel: its members' mean
         return np.asarray(model.predict(X), dtype=float).reshape(-1)
     return np.asarray(model(X, training=False), dtype=float).reshape(-1)  # a keras model
 
 
 def _lookback(model: Any) -> int:
-    shape = getattr(getattr(model, "model", model), "input_shape", None)
+    if hasattr(model, "lookback"):
+        return int(model.lookback)
+    shape = getattr(model, "input_shape", None)
     return int(shape[1]) if shape and shape[1] else LOOKBACK
 
 

@@ -173,13 +173,15 @@ def month_starts(calendar: pd.DatetimeIndex, start: When | None = None, end: Whe
 
 
 def rebalance_cutoffs(calendar: pd.DatetimeIndex, start: When, end: When,
-                      refit: Literal["monthly", "quarterly"] = "monthly") -> list[date]:
-    """Cutoffs (the day before the rebalance) for refits at the first trading day of each month or quarter."""
-    if refit not in ("monthly", "quarterly"):
-        raise ValueError(f"refit must be 'monthly' or 'quarterly', got {refit!r}")
+                      refit: Literal["monthly", "quarterly", "annual"] = "monthly") -> list[date]:
+    """Cutoffs (the day before the rebalance) for refits at the first trading day of each month, quarter or year."""
+    if refit not in ("monthly", "quarterly", "annual"):
+        raise ValueError(f"refit must be 'monthly', 'quarterly' or 'annual', got {refit!r}")
     days = month_starts(calendar, start, end)
     if refit == "quarterly":
         days = days[(days.month - 1) % 3 == 0]
+    elif refit == "annual":
+        days = days[days.month == 1]
     return [(d - timedelta(days=1)).date() for d in days]
 
 
