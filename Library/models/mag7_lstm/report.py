@@ -48,7 +48,7 @@ from .persistence import save_timeline
 from .rules import momentum_panel, month_starts, random_scores, rebalance_cutoffs
 from .training import SEEDS, train_timeline
 
-__all__ = ["UNIVERSE", "load_adjusted_ohlc", "load_close", "load_pool", "run_report", "main", "plot_equity", "plot_ic",
+__all__ = ["UNIVERSE", "load_adjusted_ohlc", "load_close", "load_pool", "run_report", "skill_statement", "main", "plot_equity", "plot_ic",
            "plot_weights"]
 
 UNIVERSE = ("AAPL", "MSFT", "GOOGL", "AMZN", "META", "TSLA", "NVDA", "AMD")
@@ -100,6 +100,19 @@ def load_pool(root: str | Path, *, exclude: tuple[str, ...] = UNIVERSE) -> dict[
             if t not in exclude and (Path(root) / "ohlcv" / f"{t}.csv.gz").is_file()}
 
 
+SKILL_T = 2.0  # the Newey-West t an ensemble's mean IC must pass to count as skill
+
+
+def skill_statement(table: pd.DataFrame, where: str) -> str:
+    """One plain sentence from a :func:`~.evaluation.seed_ic_table`: does the ensemble rank with skill?"""
+    ens = table.loc["ensemble"]
+    seeds = table.loc[[i for i in table.index if str(i).startswith("seed_")], "ic_t_hac"]
+    verdict = "shows skill" if ens["ic_t_hac"] > SKILL_T else "shows no skill"
+    return (f"the ranker {verdict} on {where}: ensemble IC {ens['ic_mean']:+.3f}, Newey-West t "
+            f"{ens['ic_t_hac']:+.2f} (skill needs t > {SKILL_T:g}); the seeds' t from {seeds.min():+.2f} to "
+            f"{seeds.max():+.2f}")
+
+
 def run_report(data: str | Path, *, refit: str = "annual", warmup_start: str = "2013-01-01",
                train_end: str = "2016-12-31", start: str = "2017-01-01", end: str = "2020-12-11",
                arch: str = "small", loss: str = "mse", pool: bool = False, pool_stride: int = 21, seeds: int = SEEDS, epochs: int = 8,
@@ -137,6 +150,7 @@ def run_report(data: str | Path, *, refit: str = "annual", warmup_start: str = "
     validation = seed_ic_table(validation_ic(models, bars, until=train_end), lags)
     log(f"\nvalidation IC (purged at {train_end}; Newey-West t with {lags} lags):")
     log(validation.to_string(float_format=lambda v: f"{v:.4f}"))
+    log(skill_statement(validation, f"validation (to {train_end})"))
     out: dict[str, Any] = {"validation": validation.to_dict(orient="index"), "train_seconds": train_seconds,
                            "refits": len(models), "cutoffs": [str(c) for c in cutoffs], "models": models,
                            "settings": {"refit": refit, "frozen": frozen, "loss": loss, "pool": len(extra or {}), "pool_stride": pool_stride, "seeds": seeds,
@@ -161,6 +175,7 @@ def run_report(data: str | Path, *, refit: str = "annual", warmup_start: str = "
                                        ).loc[name]
     log(f"\ntest IC, {scored[0].date()} .. {scored[-1].date()} ({len(scored)} month starts; Newey-West t, 1 lag):")
     log(test.to_string(float_format=lambda v: f"{v:.4f}"))
+    log(skill_statement(test, f"the test period ({scored[0].date()} .. {scored[-1].date()})"))
     first = rebalance[0]
     results = {
         "lstm_ensemble": backtest_rule(bars, panels["ensemble"], start=first, treasury=bil, cost_bps=cost_bps),

@@ -96,3 +96,12 @@ def test_a_model_saved_before_ensembles_loads_as_one_member(tmp_path, tiny_model
     np.testing.assert_allclose(loaded.predict(X), tiny_model.member(0).predict(X), rtol=1e-6)
     manifest = json.loads(store.read(f"mag7_lstm/{tiny_model.cutoff}/manifest.json"))
     assert set(manifest["artifacts"]) == {"model"} and loaded.cutoff == date.fromisoformat(manifest["cutoff"])
+
+
+def test_the_report_says_plainly_whether_the_ranker_has_skill():
+    ic = pd.DataFrame({"ensemble": [0.1, 0.3, 0.2, 0.25] * 6, "seed_0": [0.1, -0.1, 0.2, -0.2] * 6,
+                       "seed_1": [0.2, 0.3, 0.1, 0.2] * 6})
+    skilled = report.skill_statement(seed_ic_table(ic, 1), "validation")
+    assert skilled.startswith("the ranker shows skill on validation: ensemble IC +0.212")
+    none = report.skill_statement(seed_ic_table(ic.assign(ensemble=ic["seed_0"]), 1), "the test period")
+    assert none.startswith("the ranker shows no skill on the test period: ensemble IC +0.000")
