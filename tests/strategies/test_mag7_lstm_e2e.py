@@ -101,7 +101,7 @@ def _fake_timeline(store: ObjectStore, cutoffs: list[str]) -> None:
     for k, cutoff in enumerate(cutoffs):
         keras.utils.set_random_seed(100 + k)
         day = date.fromisoformat(cutoff)
-        model = m7.TrainedModel(model=m7.network.build_network("small"), cutoff=day,
+        model = m7.TrainedModel(networks=(m7.model.build_network("small"),), cutoff=day,
                                 feature_names=m7.FEATURE_NAMES, hyperparameters={"arch": "small", "lookback": 60},
                                 train_window=(date(2013, 1, 2), (pd.Timestamp(day) - pd.Timedelta(days=30)).date()),
                                 validation_window=None)
@@ -258,7 +258,7 @@ def test_trailing_stop_and_bil_fallback_orders_on_a_crafted_path(tmp_path):
 
 def test_generate_research_backtest_at_small_settings(workspace, tmp_path):
     store = tmp_path / "store"
-    out = run_research(workspace, store, refit="quarterly", size="tiny", epochs=1, start="2020-01-01",
+    out = run_research(workspace, store, refit="quarterly", size="tiny", epochs=1, seeds=2, start="2020-01-01",
                        end="2020-12-31")
     assert (out / "mag7_lstm.ipynb").is_file()
     timeline = m7.model_timeline(ObjectStore(store), log=lambda _: None)

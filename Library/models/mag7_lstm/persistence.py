@@ -1,6 +1,8 @@
 """Save trained models to the ObjectStore and load them as of a date, under the strategy key ``mag7_lstm``.
 
-One artifact per cutoff: ``mag7_lstm/<cutoff>/model.keras``, with the manifest of :mod:`models.store`.
+One model per cutoff holding every member of its seed ensemble: ``mag7_lstm/<cutoff>/member_<k>.keras``
+(k = 0, 1, ...), with the manifest of :mod:`models.store` (``hyperparameters.member_seeds`` lists the seeds).
+A model saved before ensembles (one ``model.keras``) loads as a one-member ensemble.
 """
 
 from __future__ import annotations
@@ -16,13 +18,14 @@ from .training import TrainedModel
 __all__ = ["STRATEGY", "save_trained", "save_timeline", "model_timeline", "trained_from_loaded", "load_as_of"]
 
 STRATEGY = "mag7_lstm"
-ARTIFACT = "model"
+MEMBER = "member_"
+SINGLE = "model"  # the artifact of a model saved before ensembles
 
 
 def save_trained(object_store: Any, trained: TrainedModel) -> str:
     """Write ``trained`` at its cutoff (replacing a model saved there before); returns the manifest key."""
     return save_model(
-        object_store, STRATEGY, trained.cutoff, {ARTIFACT: trained.model},
+        object_store, STRATEGY, trained.cutoff, {f"{MEMBER}{k}": net for k, net in enumerate(trained.networks)},
         feature_names=list(trained.feature_names), train_window=trained.train_window,
         validation_window=trained.validation_window, hyperparameters=trained.hyperparameters,
         metrics=trained.metrics)
@@ -56,8 +59,11 @@ def trained_from_loaded(loaded: LoadedModel) -> TrainedModel:
     manifest = loaded.manifest
     train = tuple(date.fromisoformat(d) for d in manifest["train_window"])
     validation = manifest.get("validation_window")
+    members = sorted((int(name[len(MEMBER):]), net) for name, net in loaded.artifacts.items()
+                     if name.startswith(MEMBER) and name[len(MEMBER):].isdigit())
+    networks = tuple(net for _, net in members) or (loaded[SINGLE],)
     return TrainedModel(
-        model=loaded[ARTIFACT], cutoff=loaded.cutoff, feature_names=tuple(loaded.feature_names),
+        networks=networks, cutoff=loaded.cutoff, feature_names=tuple(loaded.feature_names),
         hyperparameters=loaded.hyperparameters,
         train_window=(train[0], train[1]),
         validation_window=None if validation is None else (date.fromisoformat(validation[0]),

@@ -1,5 +1,15 @@
 """Train one model at a cutoff, or a walk-forward timeline of models (monthly or quarterly refits).
 
+A model is a seed ensemble (``seeds=5`` by default): the same network trained from ``seeds`` random
+initialisations (seeds ``seed, seed + 1, ...``); its score is the mean of the members' scores. One network's
+ranking flips sign with its seed on real data; the mean is steadier, and ties in one member (a dead unit) are
+broken by the others.
+
+Options from the literature for a ranker with little data (judged on validation windows only, docs/mag7_lstm.md):
+``pool`` adds the samples of a broader universe to the fit (the model is still validated and applied on the
+eight names); ``loss="demeaned"`` or ``"listnet"`` learns the cross-section instead of the return level
+(:data:`~.model.LOSSES`).
+
 A model with cutoff ``C`` learns only from labels that end before ``C`` (see :mod:`.dataset`). It is validated on
 the samples whose labels start on or after ``C`` (the first ``validation_days`` bars), when the history reaches
 that far; validation never influences the fit. The source refits monthly by continuing to train the same
@@ -20,12 +30,12 @@ import pandas as pd
 from .dataset import HORIZON, LOOKBACK, STRIDE, TRAIN_DAYS, SequenceSet, as_timestamp, build_datasets
 from .evaluation import newey_west_t, overlap_lags
 from .features import FEATURE_NAMES, ZSCORE_WINDOW, compute_features
-from .network import ARCHITECTURES, build_network
+from .model import ARCHITECTURES, LOSSES, build_network, fit_listnet
 
 __all__ = ["CollapsedModelError", "MAX_TIED_SHARE", "tied_share", "check_not_collapsed", "TrainedModel", "train", "train_timeline", "refit_cutoffs", "sample_metrics", "SIZES",
-           "walk_forward_cutoffs", "train_walk_forward"]
+           "SEEDS", "walk_forward_cutoffs", "train_walk_forward"]
 
-Refit = Literal["monthly", "quarterly"]
+Refit = Literal["monthly", "quarterly", "annual"]
 
 # Training presets (the notebook's ``size``): "tiny" halves the samples (stride 10) and keeps 3 years of bars,
 # for demos and tests; "small" is the default; "source" is the source's 120k-weight network.
@@ -36,28 +46,47 @@ SIZES: dict[str, dict[str, Any]] = {
 }
 
 
+SEEDS = 5  # members of the default ensemble
+
+
 @dataclass
 class TrainedModel:
-    """A fitted network plus what the model store's manifest records about it."""
+    """A fitted seed ensemble (one or more networks) plus what the model store's manifest records about it."""
 
-    model: Any
+    networks: tuple[Any, ...]
     cutoff: date
     feature_names: tuple[str, ...]
     hyperparameters: dict[str, Any]
     train_window: tuple[date, date]
     validation_window: tuple[date, date] | None
-    metrics: dict[str, float | int | None] = field(default_factory=dict)
+    metrics: dict[str, Any] = field(default_factory=dict)
 
     @property
     def lookback(self) -> int:
         return int(self.hyperparameters.get("lookback", LOOKBACK))
 
-    def predict(self, X: np.ndarray) -> np.ndarray:
-        """Predicted 21-day return sums for windows ``X`` (n, lookback, features)."""
+    def member_predictions(self, X: np.ndarray) -> np.ndarray:
+        """Each member's scores for windows ``X`` (n, lookback, features): shape (members, n)."""
         X = np.asarray(X, dtype=np.float32)
         if len(X) == 0:
-            return np.empty(0)
-        return np.asarray(self.model(X, training=False)).reshape(-1).astype(float)
+            return np.empty((len(self.networks), 0))
+        return np.stack([np.asarray(net(X, training=False)).reshape(-1).astype(float) for net in self.networks])
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        """The ensemble's score for windows ``X``: the mean of the members' predicted 21-day return sums."""
+        return self.member_predictions(X).mean(axis=0)
+
+    def member(self, k: int) -> TrainedModel:
+        """Member ``k`` alone, as a one-network model (same cutoff and windows), to measure each seed."""
+        return TrainedModel((self.networks[k],), self.cutoff, self.feature_names,
+                            {**self.hyperparameters, "seeds": 1, "seed": self.member_seeds[k],
+                             "member_seeds": [self.member_seeds[k]]},
+                            self.train_window, self.validation_window, {})
+
+    @property
+    def member_seeds(self) -> list[int]:
+        first = int(self.hyperparameters.get("seed", 0))
+        return [int(v) for v in self.hyperparameters.get("member_seeds", range(first, first + len(self.networks)))]
 
 
 MAX_TIED_SHARE = 0.05  # of a window's scores that may tie another score of the same date
@@ -123,10 +152,9 @@ def sample_metrics(pred: np.ndarray, data: SequenceSet, prefix: str, *, hac_lags
             f"{prefix}_hit_rate": float(np.mean(np.sign(pred) == np.sign(y)))}
 
 
-def _copy_network(source: Any, lookback: int, n_features: int, learning_rate: float) -> Any:
+def _copy_network(net: Any, lookback: int, n_features: int, learning_rate: float) -> Any:
     import keras
 
-    net = source.model if isinstance(source, TrainedModel) else source
     shape = tuple(net.input_shape[1:])
     if shape != (lookback, n_features):
         raise ValueError(f"warm_start network takes input {shape}, but this training uses "
@@ -137,62 +165,99 @@ def _copy_network(source: Any, lookback: int, n_features: int, learning_rate: fl
     return clone
 
 
+def _demeaned(y: np.ndarray, groups: pd.DatetimeIndex) -> np.ndarray:
+    """``y`` minus the mean of the samples sharing its end date."""
+    return (y - pd.Series(y).groupby(np.asarray(groups)).transform("mean").to_numpy()).astype(np.float32)
+
+
 def train(histories: Mapping[str, pd.DataFrame], cutoff: date | datetime | str, *, epochs: int = 8,
-          warm_start: TrainedModel | Any | None = None, arch: str = "small", lookback: int = LOOKBACK,
-          horizon: int = HORIZON, stride: int = STRIDE, train_days: int | None = TRAIN_DAYS,
-          validation_days: int = 63, batch_size: int = 32, learning_rate: float = 1e-3, seed: int = 0,
-          features: Mapping[str, pd.DataFrame] | None = None, verbose: int = 0) -> TrainedModel:
-    """Fit the network on every ticker's samples before ``cutoff``; validate on the bars just after it.
+          warm_start: TrainedModel | None = None, arch: str = "small", loss: str = "mse", seeds: int = SEEDS,
+          lookback: int = LOOKBACK, horizon: int = HORIZON, stride: int = STRIDE,
+          train_days: int | None = TRAIN_DAYS, validation_days: int = 63, batch_size: int = 32,
+          learning_rate: float = 1e-3, seed: int = 0, features: Mapping[str, pd.DataFrame] | None = None,
+          pool: Mapping[str, pd.DataFrame] | None = None, pool_stride: int = 21,
+          pool_features: Mapping[str, pd.DataFrame] | None = None, verbose: int = 0) -> TrainedModel:
+    """Fit a ``seeds``-member ensemble on every ticker's samples before ``cutoff``; validate on the bars after it.
 
     ``histories`` maps tickers to daily OHLC DataFrames (see :mod:`.features`); bars on or after ``cutoff``
     are used only for validation metrics. ``features`` may pass precomputed z-scored features (same bars).
-    Raises ``ValueError`` when no training sample exists before the cutoff.
+    ``pool`` (``{ticker: OHLC}``, e.g. the liquid universe) adds those tickers' training samples, every
+    ``pool_stride`` bars, to the fit only; metrics and the collapse check stay on ``histories``.
+    ``warm_start`` continues each member from a copy of the same member of an earlier model.
+    Raises ``ValueError`` when no training sample exists before the cutoff, and :class:`CollapsedModelError`
+    when the ensemble's scores tie.
     """
     if arch not in ARCHITECTURES:
         raise ValueError(f"arch must be one of {ARCHITECTURES}, got {arch!r}")
-    if not isinstance(epochs, int) or epochs < 1:
-        raise ValueError(f"epochs must be an integer >= 1, got {epochs!r}")
+    if loss not in LOSSES:
+        raise ValueError(f"loss must be one of {LOSSES}, got {loss!r}")
+    for name, value in (("epochs", epochs), ("seeds", seeds)):
+        if not isinstance(value, int) or value < 1:
+            raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
+    if warm_start is not None and len(warm_start.networks) != seeds:
+        raise ValueError(f"warm_start has {len(warm_start.networks)} members but seeds={seeds}; train from "
+                         f"scratch (warm_start=None) or keep the number of seeds")
     import keras
 
     cut = as_timestamp(cutoff, "cutoff")
     train_set, val_set = build_datasets(histories, cut, lookback=lookback, horizon=horizon, stride=stride,
                                         train_days=train_days, validation_days=validation_days,
                                         features=features)
-    if len(train_set) == 0:
-        firsts = {t: str(h.index.min().date()) for t, h in histories.items() if len(h)}
+    fit_set = train_set
+    extra = {t: h for t, h in (pool or {}).items() if t not in histories}
+    if extra:
+        pooled, _ = build_datasets(extra, cut, lookback=lookback, horizon=horizon, stride=pool_stride,
+                                   train_days=train_days, features=pool_features)
+        fit_set = SequenceSet.concat([train_set, pooled], lookback)
+    if len(fit_set) == 0:
+        firsts = {t: str(h.index.min().date()) for t, h in {**histories, **extra}.items() if len(h)}
         raise ValueError(
             f"no training sample before cutoff {cut.date()}: each ticker needs about "
             f"{ZSCORE_WINDOW + lookback + horizon + 20} bars before it (histories start {firsts})")
-    keras.utils.set_random_seed(seed)
     n_features = train_set.X.shape[2]
-    if warm_start is None:
-        net = build_network(arch, lookback=lookback, n_features=n_features, learning_rate=learning_rate)
-    else:
-        net = _copy_network(warm_start, lookback, n_features, learning_rate)
+    member_seeds = list(range(seed, seed + seeds))
+    networks, losses = [], []
     started = time.perf_counter()
-    history = net.fit(train_set.X, train_set.y, epochs=epochs, batch_size=batch_size, shuffle=True,
-                      verbose=verbose)
+    for k, member_seed in enumerate(member_seeds):
+        keras.utils.set_random_seed(member_seed)
+        if warm_start is None:
+            net = build_network(arch, lookback=lookback, n_features=n_features, learning_rate=learning_rate)
+        else:
+            net = _copy_network(warm_start.networks[k], lookback, n_features, learning_rate)
+        if loss == "listnet":
+            history = fit_listnet(net, fit_set.X, fit_set.y.astype(float), fit_set.end_dates.asi8, epochs=epochs,
+                                  batch_size=batch_size, learning_rate=learning_rate, verbose=verbose)
+        else:
+            y = fit_set.y if loss == "mse" else _demeaned(fit_set.y, fit_set.end_dates)
+            history = net.fit(fit_set.X, y, epochs=epochs, batch_size=batch_size, shuffle=True, verbose=verbose)
+        networks.append(net)
+        losses.append(float(history.history["loss"][-1]))
     seconds = time.perf_counter() - started
     trained = TrainedModel(
-        model=net, cutoff=cut.date(), feature_names=tuple(FEATURE_NAMES),
+        networks=tuple(networks), cutoff=cut.date(), feature_names=tuple(FEATURE_NAMES),
         hyperparameters={
-            "arch": arch, "lookback": lookback, "horizon": horizon, "stride": stride, "train_days": train_days,
-            "validation_days": validation_days, "epochs": epochs, "batch_size": batch_size,
-            "learning_rate": learning_rate, "seed": seed, "zscore_window": ZSCORE_WINDOW,
-            "warm_start_from": (str(warm_start.cutoff) if isinstance(warm_start, TrainedModel)
-                                else None if warm_start is None else "network"),
-            "parameters": int(net.count_params())},
-        train_window=train_set.window() or (cut.date(), cut.date()),
+            "arch": arch, "loss": loss, "seeds": seeds, "member_seeds": member_seeds, "lookback": lookback,
+            "horizon": horizon, "stride": stride, "train_days": train_days, "validation_days": validation_days,
+            "epochs": epochs, "batch_size": batch_size, "learning_rate": learning_rate, "seed": seed,
+            "zscore_window": ZSCORE_WINDOW, "pool_names": len(extra), "pool_stride": pool_stride if extra else None,
+            "warm_start_from": None if warm_start is None else str(warm_start.cutoff),
+            "parameters": int(networks[0].count_params())},
+        train_window=fit_set.window() or (cut.date(), cut.date()),
         validation_window=val_set.label_window())
-    metrics: dict[str, float | int | None] = {"fit_seconds": round(seconds, 3),
-                                              "final_loss": float(history.history["loss"][-1])}
-    train_pred, val_pred = trained.predict(train_set.X), trained.predict(val_set.X)
+    metrics: dict[str, Any] = {"fit_seconds": round(seconds, 3), "final_loss": float(np.mean(losses)),
+                               "fit_n": int(len(fit_set))}
+    train_members, val_members = trained.member_predictions(train_set.X), trained.member_predictions(val_set.X)
+    train_pred, val_pred = train_members.mean(axis=0), val_members.mean(axis=0)
     lags = overlap_lags(horizon, stride)
     metrics.update(sample_metrics(train_pred, train_set, "train", hac_lags=lags))
     metrics.update(sample_metrics(val_pred, val_set, "validation", hac_lags=lags))
+    metrics["member_validation_ic_by_date"] = [
+        sample_metrics(p, val_set, "v")["v_ic_by_date"] for p in val_members] if len(val_set) else None
     # judged on the validation window when there is one (the training window otherwise): never pass on a model
     # that gives the names of one date the same score
-    checked, window = (val_pred, val_set) if len(val_set) else (train_pred, train_set)
+    checked, members, window = ((val_pred, val_members, val_set) if len(val_set)
+                                else (train_pred, train_members, train_set))
+    metrics["member_tied_share"] = [tied_share(p, window.end_dates) for p in members]
     metrics["tied_share"] = check_not_collapsed(checked, window, cutoff=cut.date(), seed=seed,
                                                 window="validation" if len(val_set) else "training")
     trained.metrics = metrics
@@ -209,9 +274,9 @@ def refit_cutoffs(cutoffs: Sequence[date | datetime | str], refit: Refit | None)
     stamps = sorted({as_timestamp(c, "cutoff") for c in cutoffs})
     if refit is None:
         return [s.date() for s in stamps]
-    if refit not in ("monthly", "quarterly"):
-        raise ValueError(f"refit must be 'monthly', 'quarterly' or None, got {refit!r}")
-    freq = "M" if refit == "monthly" else "Q"
+    if refit not in ("monthly", "quarterly", "annual"):
+        raise ValueError(f"refit must be 'monthly', 'quarterly', 'annual' or None, got {refit!r}")
+    freq = {"monthly": "M", "quarterly": "Q", "annual": "Y"}[refit]
     seen: set[pd.Period] = set()
     kept = []
     for stamp in stamps:
@@ -235,6 +300,9 @@ def train_timeline(histories: Mapping[str, pd.DataFrame], cutoffs: Sequence[date
     if not schedule:
         raise ValueError("train_timeline: no cutoffs given")
     features = {t: compute_features(h) for t, h in histories.items()}
+    if train_kwargs.get("pool") and "pool_features" not in train_kwargs:
+        train_kwargs["pool_features"] = {t: compute_features(h) for t, h in train_kwargs["pool"].items()
+                                         if t not in histories}
     models: list[TrainedModel] = []
     started = time.perf_counter()
     for k, cutoff in enumerate(schedule, 1):
@@ -264,7 +332,7 @@ def walk_forward_cutoffs(calendar: pd.DatetimeIndex, start: date | datetime | st
     gets one, so every rebalance has a model. With ``train_end``, refits stop at the last rebalance whose
     training bars all lie on or before ``train_end``; later rebalances use that model (a frozen model).
     """
-    from .schedule import month_starts
+    from .rules import month_starts
 
     days = pd.DatetimeIndex(calendar).sort_values().unique()
     first = month_starts(days, start, end)
@@ -274,8 +342,10 @@ def walk_forward_cutoffs(calendar: pd.DatetimeIndex, start: date | datetime | st
     rebalances = month_starts(days, warmup_start if warmup_start is not None else start, end)
     if refit == "quarterly":
         rebalances = rebalances[((rebalances.month - 1) % 3 == 0) | (rebalances == first[0])]
+    elif refit == "annual":
+        rebalances = rebalances[(rebalances.month == 1) | (rebalances == first[0])]
     elif refit != "monthly":
-        raise ValueError(f"refit must be 'monthly' or 'quarterly', got {refit!r}")
+        raise ValueError(f"refit must be 'monthly', 'quarterly' or 'annual', got {refit!r}")
     if train_end is not None:
         limit = as_timestamp(train_end, "train_end")
         previous = days[np.maximum(days.searchsorted(rebalances) - 1, 0)]
@@ -287,16 +357,20 @@ def train_walk_forward(histories: Mapping[str, pd.DataFrame], start: date | date
                        end: date | datetime | str, refit: Refit = "quarterly", *, size: str = "small",
                        epochs: int = 8, first_epochs: int | None = None,
                        train_end: date | datetime | str | None = None,
-                       warmup_start: date | datetime | str | None = None, seed: int = 0,
+                       warmup_start: date | datetime | str | None = None, seed: int = 0, seeds: int = SEEDS,
+                       loss: str = "mse", pool: Mapping[str, pd.DataFrame] | None = None,
                        validation_days: int = 63, log: Callable[[str], None] | None = print) -> list[TrainedModel]:
     """The research entry point: the warm-started timeline for backtesting ``[start, end]`` (see
-    :func:`walk_forward_cutoffs`), with the ``size`` preset of :data:`SIZES`. Callable without a notebook."""
+    :func:`walk_forward_cutoffs`), with the ``size`` preset of :data:`SIZES`, a ``seeds``-member ensemble per
+    cutoff, the ``loss`` and the optional ``pool`` of :func:`train`. Callable without a notebook."""
     if size not in SIZES:
         raise ValueError(f"size must be one of {sorted(SIZES)}, got {size!r}")
     calendar = pd.DatetimeIndex(sorted(set().union(*(h.index for h in histories.values()))))
     cutoffs = walk_forward_cutoffs(calendar, start, end, refit, train_end=train_end, warmup_start=warmup_start)
     if log is not None:
         log(f"mag7_lstm: {len(cutoffs)} {refit} refits, cutoffs {cutoffs[0]} .. {cutoffs[-1]}, size {size} "
-            f"({SIZES[size]}), {epochs} epochs ({first_epochs or epochs} for the first), seed {seed}")
+            f"({SIZES[size]}), {epochs} epochs ({first_epochs or epochs} for the first), seeds {seed}.."
+            f"{seed + seeds - 1}, loss {loss}, pool {len(pool or {})} names")
     return train_timeline(histories, cutoffs, None, first_epochs=first_epochs, epochs=epochs, seed=seed,
-                          validation_days=validation_days, log=log, **SIZES[size])
+                          seeds=seeds, loss=loss, pool=pool, validation_days=validation_days, log=log,
+                          **SIZES[size])

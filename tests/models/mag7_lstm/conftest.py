@@ -22,4 +22,4 @@ def tiny_cutoff(tiny_market) -> pd.Timestamp:
 def tiny_model(tiny_market, tiny_cutoff):
     from models.mag7_lstm.training import train
 
-    return train(tiny_market, tiny_cutoff, epochs=1, train_days=None, validation_days=63, seed=1)
+    return train(tiny_market, tiny_cutoff, epochs=1, train_days=None, validation_days=63, seed=1, seeds=2)

@@ -73,7 +73,7 @@ def test_performance_statistics():
 
 def test_plots_return_figures():
     from matplotlib.figure import Figure
-    from models.mag7_lstm.plots import plot_equity, plot_ic, plot_weights
+    from models.mag7_lstm.report import plot_equity, plot_ic, plot_weights
 
     days = pd.bdate_range("2020-01-01", periods=30)
     equity = pd.Series(np.linspace(100, 120, 30), index=days)

@@ -20,10 +20,15 @@ import math
 import pandas as pd
 import pytest
 from mag7_planted import planted_market, treasury_series
-from models.mag7_lstm.backtest import backtest_rule, equal_weight
-from models.mag7_lstm.evaluation import forward_returns, information_coefficients, ranking_summary
-from models.mag7_lstm.schedule import month_starts
-from models.mag7_lstm.signals import lstm_score_panel, momentum_panel
+from models.mag7_lstm.evaluation import (
+    backtest_rule,
+    equal_weight,
+    forward_returns,
+    information_coefficients,
+    ranking_summary,
+)
+from models.mag7_lstm.model import lstm_score_panel
+from models.mag7_lstm.rules import momentum_panel, month_starts
 from models.mag7_lstm.training import train
 
 pytestmark = pytest.mark.slow

@@ -12,11 +12,15 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-from models.mag7_lstm.backtest import backtest_rule
-from models.mag7_lstm.evaluation import forward_returns, information_coefficients, ranking_summary
+from models.mag7_lstm.evaluation import (
+    backtest_rule,
+    forward_returns,
+    information_coefficients,
+    ranking_summary,
+)
 from models.mag7_lstm.features import compute_features, raw_features, sma, source_parabolic_sar
-from models.mag7_lstm.schedule import month_starts
-from models.mag7_lstm.signals import lstm_score_panel, momentum_panel
+from models.mag7_lstm.model import lstm_score_panel
+from models.mag7_lstm.rules import momentum_panel, month_starts
 from models.mag7_lstm.training import train
 
 import qclocal.data.synthetic as synthetic
@@ -75,7 +79,8 @@ def trained():
     bars = {t: _adjusted(long.equities[t]) for t in UNIVERSE}
     days = bars["AAPL"].index
     rebalance = month_starts(days, "2016-01-01", days[-22])
-    model = train(bars, rebalance[0] - pd.Timedelta(days=1), epochs=8, validation_days=0, seed=0)
+    # one network: that the ensemble is the default and averages its members is tested in test_mag7_ensemble
+    model = train(bars, rebalance[0] - pd.Timedelta(days=1), epochs=8, validation_days=0, seed=0, seeds=1)
     closes = pd.DataFrame({t: b["close"] for t, b in bars.items()})
     return {"market": long, "bars": bars, "rebalance": rebalance, "model": model, "closes": closes,
             "lstm": lstm_score_panel([model], bars, rebalance), "momentum": momentum_panel(closes, rebalance),

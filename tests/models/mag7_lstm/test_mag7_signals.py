@@ -1,4 +1,4 @@
-"""mag7_lstm.signals: 12-1 momentum, as-of model choice, LSTM scores (no look-ahead, LEAN history input)."""
+"""mag7_lstm scores (model and rules): 12-1 momentum, as-of model choice, LSTM scores (no look-ahead, LEAN history input)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ import pandas as pd
 import pytest
 from models.lean_history import per_symbol
 from models.mag7_lstm.features import compute_features
-from models.mag7_lstm.signals import lstm_score_panel, lstm_scores, model_as_of, momentum_12_1, momentum_panel
+from models.mag7_lstm.model import lstm_score_panel, lstm_scores, model_as_of
+from models.mag7_lstm.rules import momentum_12_1, momentum_panel
 
 DAYS = pd.bdate_range("2019-01-01", periods=300)
 
@@ -58,9 +59,9 @@ def test_lstm_scores_match_the_panel_and_ignore_bars_from_the_decision_day(tiny_
     # a ticker without enough history is left out
     few = {"AAA": tiny_market["AAA"], "NEW": tiny_market["BBB"].iloc[-100:]}
     assert list(lstm_scores(tiny_model, few, when).index) == ["AAA"]
-    # the keras network alone gives the same numbers
-    np.testing.assert_allclose(lstm_scores(tiny_model.model, tiny_market, when).to_numpy(), scores.to_numpy(),
-                               rtol=1e-6)
+    # the ensemble's score is the mean of its keras networks' scores
+    alone = [lstm_scores(net, tiny_market, when).to_numpy() for net in tiny_model.networks]
+    np.testing.assert_allclose(np.mean(alone, axis=0), scores.to_numpy(), rtol=1e-5)
 
 
 def test_features_from_a_lean_history_frame_equal_research_features(tiny_market):
@@ -79,7 +80,7 @@ def test_features_from_a_lean_history_frame_equal_research_features(tiny_market)
 
 
 def test_random_scores_are_a_reproducible_no_skill_ablation():
-    from models.mag7_lstm.signals import random_scores
+    from models.mag7_lstm.rules import random_scores
 
     names = ["AAPL", "MSFT", "NVDA"]
     a = random_scores(names, "2020-03-02", seed=1)

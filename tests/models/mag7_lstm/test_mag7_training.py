@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 from models.mag7_lstm.dataset import build_datasets
-from models.mag7_lstm.network import build_network
+from models.mag7_lstm.model import build_network
 from models.mag7_lstm.training import (
     MAX_TIED_SHARE,
     CollapsedModelError,
@@ -33,25 +35,30 @@ def test_bars_on_or_after_the_cutoff_never_change_the_fit(tiny_market, tiny_cuto
     shocked = {t: b.copy() for t, b in tiny_market.items()}
     for frame in shocked.values():
         frame.loc[frame.index >= tiny_cutoff, ["open", "high", "low", "close"]] *= 2.0
-    again = train(shocked, tiny_cutoff, epochs=1, train_days=None, validation_days=63, seed=1)
-    for a, b in zip(tiny_model.model.get_weights(), again.model.get_weights(), strict=True):
-        np.testing.assert_array_equal(a, b)
+    again = train(shocked, tiny_cutoff, epochs=1, train_days=None, validation_days=63, seed=1, seeds=2)
+    for net, other in zip(tiny_model.networks, again.networks, strict=True):
+        for a, b in zip(net.get_weights(), other.get_weights(), strict=True):
+            np.testing.assert_array_equal(a, b)
     assert again.metrics["validation_mse"] != tiny_model.metrics["validation_mse"]  # validation did see them
 
 
 def test_warm_start_copies_the_weights_and_leaves_the_source_untouched(tiny_market, tiny_cutoff, tiny_model):
-    before = [w.copy() for w in tiny_model.model.get_weights()]
-    frozen = train(tiny_market, tiny_cutoff, epochs=1, train_days=None, warm_start=tiny_model,
+    before = [[w.copy() for w in net.get_weights()] for net in tiny_model.networks]
+    frozen = train(tiny_market, tiny_cutoff, epochs=1, train_days=None, warm_start=tiny_model, seeds=2,
                    learning_rate=0.0)
-    for a, b in zip(before, frozen.model.get_weights(), strict=True):
-        np.testing.assert_allclose(a, b)
-    moved = train(tiny_market, tiny_cutoff, epochs=1, train_days=None, warm_start=tiny_model)
+    for k, net in enumerate(frozen.networks):  # member k continues member k
+        for a, b in zip(before[k], net.get_weights(), strict=True):
+            np.testing.assert_allclose(a, b)
+    moved = train(tiny_market, tiny_cutoff, epochs=1, train_days=None, warm_start=tiny_model, seeds=2)
     assert moved.hyperparameters["warm_start_from"] == str(tiny_cutoff.date())
-    assert any(not np.allclose(a, b) for a, b in zip(before, moved.model.get_weights(), strict=True))
-    for a, b in zip(before, tiny_model.model.get_weights(), strict=True):
-        np.testing.assert_array_equal(a, b)
+    assert any(not np.allclose(a, b) for a, b in zip(before[0], moved.networks[0].get_weights(), strict=True))
+    for k, net in enumerate(tiny_model.networks):
+        for a, b in zip(before[k], net.get_weights(), strict=True):
+            np.testing.assert_array_equal(a, b)
     with pytest.raises(ValueError, match="input"):
-        train(tiny_market, tiny_cutoff, epochs=1, lookback=30, warm_start=tiny_model)
+        train(tiny_market, tiny_cutoff, epochs=1, lookback=30, warm_start=tiny_model, seeds=2)
+    with pytest.raises(ValueError, match="members but seeds=3"):
+        train(tiny_market, tiny_cutoff, epochs=1, warm_start=tiny_model, seeds=3)
 
 
 def test_timeline_refits_quarterly_with_warm_starts(tiny_market):
@@ -61,7 +68,8 @@ def test_timeline_refits_quarterly_with_warm_starts(tiny_market):
     assert len(quarterly) == len({(d.year, (d.month - 1) // 3) for d in candidates})
     assert all(refit_cutoffs(candidates, None)[0] <= q for q in quarterly)
     lines: list[str] = []
-    models = train_timeline(tiny_market, candidates, "quarterly", epochs=1, train_days=None, log=lines.append)
+    models = train_timeline(tiny_market, candidates, "quarterly", epochs=1, train_days=None, seeds=1,
+                            log=lines.append)
     assert [m.cutoff for m in models] == quarterly
     assert len(lines) == len(models) and lines[0].startswith(f"[1/{len(models)}] cutoff {quarterly[0]}")
     assert models[0].hyperparameters["warm_start_from"] is None
@@ -100,7 +108,7 @@ def test_schedules_month_starts_and_cutoffs_the_day_before():
     from datetime import date
 
     import pandas as pd
-    from models.mag7_lstm.schedule import month_starts, rebalance_cutoffs
+    from models.mag7_lstm.rules import month_starts, rebalance_cutoffs
 
     days = pd.bdate_range("2019-12-20", "2020-07-15").drop(pd.to_datetime(["2020-01-01", "2020-05-01"]))
     assert list(month_starts(days, "2020-01-01").strftime("%m-%d")) == [
@@ -135,4 +143,5 @@ def test_trained_model_is_not_collapsed_and_a_dead_network_fails_loudly(tiny_mar
     dead = build_network("small")
     dead.set_weights([np.zeros_like(w) for w in dead.get_weights()])  # constant output: every name ties
     with pytest.raises(CollapsedModelError, match=r"collapsed: 100% of its validation scores tie.*ranks nothing"):
-        train(tiny_market, tiny_cutoff, epochs=1, train_days=None, warm_start=dead, learning_rate=0.0)
+        train(tiny_market, tiny_cutoff, epochs=1, train_days=None, warm_start=replace(tiny_model, networks=(dead,)),
+              seeds=1, learning_rate=0.0)

@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 from mag7_planted import planted_market, treasury_series
+from models.mag7_lstm.evaluation import evaluate
 from models.mag7_lstm.persistence import model_timeline, save_timeline
-from models.mag7_lstm.study import evaluate
 from models.mag7_lstm.training import SIZES, TrainedModel, train_walk_forward, walk_forward_cutoffs
 
 from qclocal.data.calendars import session_dates
@@ -51,7 +51,7 @@ class _Stub:
     def __init__(self, cutoff: date) -> None:
         self.cutoff = cutoff
         self.feature_names = ("return", "macd_hist", "bb_width", "psar_dist")
-        self.model = None
+        self.networks = ()
 
     def predict(self, X: np.ndarray) -> np.ndarray:
         return X[:, -1, 1].astype(float)
@@ -76,7 +76,7 @@ def test_save_timeline_replace_leaves_exactly_the_new_timeline(tmp_path, tiny_mo
     store = ObjectStore(tmp_path)
 
     def at(cutoff: date) -> TrainedModel:
-        return TrainedModel(tiny_model.model, cutoff, tiny_model.feature_names, tiny_model.hyperparameters,
+        return TrainedModel(tiny_model.networks, cutoff, tiny_model.feature_names, tiny_model.hyperparameters,
                             (date(2010, 1, 4), date(2011, 1, 3)), None, {})
 
     save_timeline(store, [at(date(2012, 1, 1)), at(date(2012, 2, 1)), at(date(2012, 3, 1))])

@@ -1,4 +1,4 @@
-"""mag7_lstm.portfolio and backtest: selection, inverse-vol weights, cap, BIL fallback, vol target, trailing stops,
+"""mag7_lstm.rules and the research backtest: selection, inverse-vol weights, cap, BIL fallback, vol target, trailing stops,
 and the exact orders of the rule on crafted price paths."""
 
 from __future__ import annotations
@@ -8,9 +8,8 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-from models.mag7_lstm.backtest import backtest_rule, buy_and_hold, equal_weight
-from models.mag7_lstm.portfolio import TrailingStops, select_and_weight
-from models.mag7_lstm.schedule import month_starts
+from models.mag7_lstm.evaluation import backtest_rule, buy_and_hold, equal_weight
+from models.mag7_lstm.rules import TrailingStops, month_starts, select_and_weight
 
 PRICES = {t: 100.0 for t in "ABCDEFG"}
 SMA = {**{t: 90.0 for t in "ABCDEF"}, "G": 110.0}

@@ -9,18 +9,32 @@ estimated portfolio volatility equals the target, without leverage. The estimate
 ``S`` the covariance of ``returns`` when given, else ``sum(w_i * vol_i)`` (perfect correlation: an upper bound,
 so the scaling errs on the safe side). ``park_in_treasury`` puts the unallocated remainder in BIL.
 The source's ``RiskPerTrade = 0.02`` is declared and never used; it is kept as a constant only.
+
+Schedule: the rule trades on the first trading day of each month. A model is usable on dates strictly after its
+cutoff (``models.store``), so the cutoff for a refit at rebalance date ``d`` is the day before ``d``: it learns from
+labels ending before ``d - 1`` and trades from ``d`` on.
+
+Scores other than the model's: 12-1 momentum (the ablation) and seeded random scores (the no-skill ablation: the
+rules alone). Each as of date ``d`` uses bars dated strictly before ``d``.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date, datetime, timedelta
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 
+from .dataset import as_timestamp
+
 __all__ = ["TOP_N", "MAX_POSITION", "TARGET_VOL", "RISK_PER_TRADE", "STOP_ATR_MULTIPLE", "TREASURY",
-           "select_and_weight", "TrailingStops"]
+           "select_and_weight", "TrailingStops", "month_starts", "rebalance_cutoffs", "momentum_12_1",
+           "momentum_panel", "random_scores"]
+
+When = date | datetime | str | pd.Timestamp
 
 TOP_N, MAX_POSITION, TARGET_VOL, RISK_PER_TRADE, STOP_ATR_MULTIPLE = 4, 0.40, 0.12, 0.02, 2.5
 TREASURY = "BIL"
@@ -140,3 +154,64 @@ class TrailingStops:
         for ticker in exits:
             del self.stops[ticker]
         return exits
+
+
+def month_starts(calendar: pd.DatetimeIndex, start: When | None = None, end: When | None = None
+                 ) -> pd.DatetimeIndex:
+    """First trading day of each month in ``calendar`` within [start, end] (a partial first month counts only
+    if its first trading day is in the window)."""
+    days = pd.DatetimeIndex(calendar).sort_values().unique()
+    if len(days) == 0:
+        return days
+    periods = days.to_period("M")
+    firsts = days[np.concatenate([[True], periods[1:] != periods[:-1]])]
+    if start is not None:
+        firsts = firsts[firsts >= as_timestamp(start, "start")]
+    if end is not None:
+        firsts = firsts[firsts <= as_timestamp(end, "end")]
+    return firsts
+
+
+def rebalance_cutoffs(calendar: pd.DatetimeIndex, start: When, end: When,
+                      refit: Literal["monthly", "quarterly", "annual"] = "monthly") -> list[date]:
+    """Cutoffs (the day before the rebalance) for refits at the first trading day of each month, quarter or year."""
+    if refit not in ("monthly", "quarterly", "annual"):
+        raise ValueError(f"refit must be 'monthly', 'quarterly' or 'annual', got {refit!r}")
+    days = month_starts(calendar, start, end)
+    if refit == "quarterly":
+        days = days[(days.month - 1) % 3 == 0]
+    elif refit == "annual":
+        days = days[days.month == 1]
+    return [(d - timedelta(days=1)).date() for d in days]
+
+
+def momentum_12_1(closes: pd.DataFrame, as_of: When, *, lookback: int = 252, skip: int = 21) -> pd.Series:
+    """12-1 momentum per ticker: ``close[p - skip] / close[p - lookback] - 1`` with ``p`` the last bar before
+    ``as_of``. ``closes`` is wide (dates x tickers); tickers without ``lookback + 1`` bars are left out."""
+    if not isinstance(closes, pd.DataFrame):
+        raise ValueError(f"closes must be a wide DataFrame (dates x tickers), got {type(closes).__name__}")
+    if not 0 <= skip < lookback:
+        raise ValueError(f"need 0 <= skip < lookback, got skip={skip}, lookback={lookback}")
+    past = closes.loc[closes.index < as_timestamp(as_of, "as_of")]
+    out = {}
+    for ticker in past.columns:
+        series = past[ticker].dropna()
+        if len(series) > lookback:
+            out[ticker] = float(series.iloc[-1 - skip] / series.iloc[-1 - lookback] - 1.0)
+    return pd.Series(out, dtype=float, name="momentum_12_1")
+
+
+def momentum_panel(closes: pd.DataFrame, dates: Iterable[When], **kwargs: Any) -> pd.DataFrame:
+    """:func:`momentum_12_1` for each date (rows) and ticker (columns)."""
+    rows = {as_timestamp(d, "date"): momentum_12_1(closes, d, **kwargs) for d in dates}
+    panel = pd.DataFrame(rows).T.reindex(columns=list(closes.columns)).sort_index()
+    panel.index.name = "date"
+    return panel
+
+
+def random_scores(tickers: Sequence[str], as_of: When, *, seed: int = 0) -> pd.Series:
+    """Uniform(0, 1) scores that depend only on ``seed`` and the date: every name passes the score > 0 test, so the
+    rule picks at random among the names above their SMA(200). The ablation that shows what the rules carry."""
+    day = as_timestamp(as_of, "as_of")
+    rng = np.random.default_rng([seed, day.year, day.month, day.day])
+    return pd.Series(rng.uniform(size=len(tickers)), index=list(tickers), dtype=float, name="random")
