@@ -13,7 +13,7 @@ import pytest
 keras = pytest.importorskip("keras")
 
 from models.inference import NumpyModel, UnsupportedLayerError, load_keras  # noqa: E402
-from models.mag7_lstm.network import build_network  # noqa: E402
+from models.mag7_lstm.model import build_network  # noqa: E402
 from models.pairs_reversion.model import build_classifier  # noqa: E402
 from models.sector_rotation.model import build_lstm  # noqa: E402
 from models.store import ModelTimeline, save_model  # noqa: E402
