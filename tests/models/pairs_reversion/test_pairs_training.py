@@ -51,7 +51,7 @@ def test_grid_search_checkpoints_resumes_and_stops_after_a_limit(planted, tmp_pa
     pd.testing.assert_frame_equal(full[full["window_size"] == 3].reset_index(drop=True), first)
     again = pr.grid_search(closes, specs, "2017-01-01", limit=0, **kwargs)         # nothing new: read back
     pd.testing.assert_frame_equal(again, full)
-    trained = pr.train_cutoff(closes, specs, "2017-01-01", search=first, seeds=(0,), progress=False,
+    trained = pr.train_cutoff(closes, specs, "2017-01-01", search=first, seeds=(0,),
                               **{k: v for k, v in kwargs.items() if k not in ("grid", "checkpoint")})
     for spec in specs:
         rows = first[first["pair"] == spec.name]
