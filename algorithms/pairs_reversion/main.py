@@ -78,20 +78,21 @@ class PairsReversion(QCAlgorithm):
         today = closes.index[-1]
         if today.date() != self.time.date():
             return  # no bar today (holiday data gap): no decision
+        lstm = self.signal == "lstm"   # the z-score baseline needs no network
+        probabilities = pr.latest_probabilities(models, closes) if lstm else {}   # one call a day, all pairs
         for spec in self.specs:
             model = models[spec.name]
             pair = closes[[spec.a, spec.b]]
             z = float(pr.zscore(float(pr.spread(pair, model.stats).iloc[-1]), model.stats))
-            probability = model.probabilities(pair).get(today, float("nan"))
+            probability = probabilities.get(spec.name, float("nan"))
             self.plot(f"Spread {spec.name}", "z", z)
             threshold = self._threshold(model)
-            action = self.traders[spec.name].on_close(z, None if self.signal == "zscore" else probability,
-                                                      threshold)
+            action = self.traders[spec.name].on_close(z, probability if lstm else None, threshold)
             if action is None:
                 continue
             a, b = self.symbols[spec.a], self.symbols[spec.b]
             if action.kind == "enter":
-                size = probability if (self.signal == "lstm" and self.rules.by_probability) else 1.0
+                size = probability if (lstm and self.rules.by_probability) else 1.0
                 ratio = model.stats.hedge_ratio if self.rules.hedge == "beta" else 1.0
                 qa, qb = pr.leg_quantities(action.direction, self.rules.notional * size, float(pair.iloc[-1, 0]),
                                            float(pair.iloc[-1, 1]), ratio)

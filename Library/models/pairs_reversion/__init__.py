@@ -34,6 +34,8 @@ from .training import (
     PairSpec,
     TrainedPair,
     grid_configs,
+    grid_search,
+    latest_probabilities,
     parse_pairs,
     prepare,
     train_cutoff,
@@ -43,7 +45,7 @@ from .training import (
 __all__ = [
     "FEATURE_NAMES", "SpreadStats", "fit_stats", "spread", "zscore", "compute_features", "history_bars",
     "reversion_labels", "PairSpec", "PAIRS", "GRID", "GRIDS", "HYPERPARAMETERS", "SOURCE_THRESHOLDS", "TrainedPair",
-    "grid_configs", "prepare", "train_cutoff", "train_timeline", "STRATEGY", "save_cutoff", "save_timeline",
+    "grid_configs", "grid_search", "latest_probabilities", "prepare", "train_cutoff", "train_timeline", "STRATEGY", "save_cutoff", "save_timeline",
     "model_timeline", "pairs_from_loaded", "load_as_of", "RuleParameters", "PairTrader", "entry_direction",
     "leg_quantities", "out_of_sample", "classification", "calibration", "engle_granger", "ib_fee",
     "PairBacktest", "backtest_pair", "combine", "trade_summary", "parse_pairs",

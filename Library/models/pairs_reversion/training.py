@@ -21,6 +21,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -33,7 +34,7 @@ from .features import FEATURE_NAMES, SpreadStats, compute_features, fit_stats, s
 from .model import build_classifier, fit_classifier, predict_proba
 
 __all__ = ["PairSpec", "PAIRS", "GRID", "GRIDS", "HYPERPARAMETERS", "SOURCE_THRESHOLDS", "THRESHOLD_CANDIDATES",
-           "TrainedPair", "grid_configs", "parse_pairs", "prepare", "train_cutoff", "train_timeline", "CLIP"]
+           "TrainedPair", "grid_configs", "grid_search", "latest_probabilities", "parse_pairs", "prepare", "train_cutoff", "train_timeline", "CLIP"]
 
 
 @dataclass(frozen=True)
@@ -210,6 +211,21 @@ class TrainedPair:
         return pd.Series(predict_proba(self.models, batch), index=features.index[ends], name="probability")
 
 
+def latest_probabilities(models: Mapping[str, TrainedPair], closes: pd.DataFrame) -> dict[str, float]:
+    """P(reversion) at the last row of ``closes`` (one column per ticker) for every pair in ``models``: the
+    algorithm's one inference call per day. Each pair's newest window is built from its own legs; every member
+    network runs once on it (NaN when the window is incomplete, e.g. a leg without today's close)."""
+    out: dict[str, float] = {}
+    for name, model in models.items():
+        features = model.features(closes).iloc[-model.window_size:]
+        if len(features) < model.window_size or features.isna().any(axis=None):
+            out[name] = float("nan")
+            continue
+        window = scale_features(features, model.mean, model.scale)[None].astype(np.float32)
+        out[name] = float(predict_proba(model.models, window)[0])
+    return out
+
+
 def _window(index: pd.Index, roles: np.ndarray, which: int) -> tuple[date, date] | None:
     rows = index[roles == which]
     return (rows[0].date(), rows[-1].date()) if len(rows) else None
@@ -219,39 +235,92 @@ def _job(prep: Prepared, config: dict, seed: int, keep: bool) -> dict[str, Any]:
     return {"X": prep.X, "y": prep.y, "role": prep.segments.role, "config": config, "seed": seed, "keep": keep}
 
 
+ARCHITECTURE = ("window_size", "hidden", "layers")   # what a compiled trainer depends on (see .model)
+
+
+def _fit_group(group: dict[str, Any]) -> pd.DataFrame:
+    """Worker: one architecture's fits in one process, so its compiled trainer is traced once; the rows are
+    written to ``group["file"]`` (atomically) when one is given."""
+    rows = []
+    for pair, config in group["fits"]:
+        r = _fit_job(dict(group["data"][pair], config={k: v for k, v in config.items() if k != "config"}))
+        rows.append(dict(pair=pair, **config, val_f1=r.get("f1", np.nan), seconds=r["seconds"]))
+    table = pd.DataFrame(rows)
+    if group["file"] is not None:
+        part = Path(f"{group['file']}.part")
+        table.to_csv(part, index=False)
+        part.replace(group["file"])
+    return table
+
+
+def grid_search(closes: pd.DataFrame, specs: Sequence[PairSpec], cutoff, *, grid: Mapping[str, Sequence[Any]],
+                hyperparameters: Mapping[str, Any] | None = None, seed: int = 0, train_start=None,
+                validation_days: int = 252, n_jobs: int | None = None, backend: str | None = None,
+                progress: bool = True, checkpoint: str | Path | None = None, limit: int | None = None
+                ) -> pd.DataFrame:
+    """Validation F1 (at P > 0.5, seed ``seed``) of every configuration of ``grid`` for every pair: one row per
+    (pair, configuration), with the fit's seconds.
+
+    Jobs are grouped by architecture (window_size x hidden x layers; each group holds all pairs, learning rates
+    and batch sizes), so each worker traces and compiles an architecture once. With ``checkpoint`` (a folder),
+    each finished group is written there and groups found there are read back instead of refitted, so an
+    interrupted search resumes where it stopped. ``limit`` fits at most that many new groups (a partial grid)."""
+    cut = as_timestamp(cutoff, "cutoff").normalize()
+    base = dict(HYPERPARAMETERS, **(hyperparameters or {}))
+    groups: dict[tuple, list[tuple[str, dict]]] = {}
+    for number, config in enumerate(dict(base, **c) for c in grid_configs(grid)):
+        config["config"] = number   # its place in grid order (ties in F1 go to the first)
+        for s in specs:
+            groups.setdefault(tuple(config[k] for k in ARCHITECTURE), []).append((s.name, config))
+    folder = Path(checkpoint) if checkpoint is not None else None
+    if folder is not None:
+        folder.mkdir(parents=True, exist_ok=True)
+    files = {key: folder / f"{cut.date()}-ws{key[0]}-h{key[1]}-l{key[2]}.csv" if folder else None
+             for key in groups}
+    done = [key for key in groups if files[key] is not None and files[key].exists()]
+    todo = [key for key in groups if key not in done][:limit]
+    data = {s.name: _job(prepare(closes, s, cut, train_start=train_start, validation_days=validation_days),
+                         {}, seed, False) for s in specs}
+    fitted = parallel_map(_fit_group, [{"fits": groups[key], "data": data, "file": files[key]} for key in todo],
+                          n_jobs=n_jobs, backend=backend,
+                          desc=f"pairs_reversion {cut.date()}: grid, {len(todo)} architecture groups of "
+                               f"{len(groups)} ({len(groups[todo[0]]) if todo else 0} fits each)"
+                          if progress else None)
+    tables = [pd.read_csv(files[key]) for key in done] + fitted
+    if not tables:
+        return pd.DataFrame()
+    return pd.concat(tables).sort_values(["config", "pair"], kind="stable").reset_index(drop=True)
+
+
 def train_cutoff(closes: pd.DataFrame, specs: Sequence[PairSpec], cutoff, *, train_start=None,
                  grid: Mapping[str, Sequence[Any]] | None = None, hyperparameters: Mapping[str, Any] | None = None,
                  seeds: Sequence[int] = (0, 1, 2), validation_days: int = 252, n_jobs: int | None = None,
-                 backend: str | None = None, progress: bool = True) -> dict[str, TrainedPair]:
+                 backend: str | None = None, progress: bool = True, search: pd.DataFrame | None = None,
+                 checkpoint: str | Path | None = None, grid_limit: int | None = None) -> dict[str, TrainedPair]:
     """The trained ensemble of every pair at ``cutoff``; ``closes`` holds one column per ticker (any later
-    rows are ignored). ``grid=None`` skips the search and uses ``hyperparameters`` (default the source's)."""
+    rows are ignored). ``grid=None`` skips the search and uses ``hyperparameters`` (default the source's);
+    ``search`` (a :func:`grid_search` table of this cutoff, possibly partial) chooses from it instead of
+    searching; ``checkpoint`` and ``grid_limit`` go to :func:`grid_search` (``limit``)."""
     cut = as_timestamp(cutoff, "cutoff").normalize()
     base = dict(HYPERPARAMETERS, **(hyperparameters or {}))
-    configs = [dict(base, **c) for c in grid_configs(grid)] if grid else [base]
     seeds = list(seeds)
     if not seeds:
         raise ValueError("seeds must hold at least one seed")
+    started = time.perf_counter()
+    if search is None and grid and len(grid_configs(grid)) > 1:
+        search = grid_search(closes, specs, cut, grid=grid, hyperparameters=hyperparameters, seed=seeds[0],
+                             train_start=train_start, validation_days=validation_days, n_jobs=n_jobs,
+                             backend=backend, progress=progress, checkpoint=checkpoint,
+                             limit=grid_limit)
+    grid_seconds = time.perf_counter() - started
+    tables = {s.name: (search[search["pair"] == s.name].drop(columns="pair").reset_index(drop=True)
+                       if search is not None else pd.DataFrame()) for s in specs}
+    chosen = {p: _chosen(t, base) for p, t in tables.items()}
     inner = {s.name: prepare(closes, s, cut, train_start=train_start, validation_days=validation_days)
              for s in specs}
     tag = f"pairs_reversion {cut.date()}"
-    started = time.perf_counter()
-    if len(configs) > 1:
-        search = [(s.name, c) for s in specs for c in configs]
-        scored = parallel_map(_fit_job, [_job(inner[p], c, seeds[0], False) for p, c in search], n_jobs=n_jobs,
-                              backend=backend, desc=f"{tag}: grid {len(configs)} x {len(specs)} pairs"
-                              if progress else None)
-    else:
-        search, scored = [], []
-    grid_seconds = time.perf_counter() - started
-    tables = {s.name: pd.DataFrame([dict(c, val_f1=r.get("f1", np.nan), seconds=r["seconds"])
-                                    for (p, c), r in zip(search, scored, strict=True) if p == s.name])
-              for s in specs}
-    chosen = {p: configs[int(np.nanargmax(t["val_f1"].fillna(-1.0).to_numpy()))] if len(t) else configs[0]
-              for p, t in tables.items()}
-    # the search already fitted the chosen configuration with the first seed: fit only the other seeds
-    runs = {(p, seeds[0]): r for (p, c), r in zip(search, scored, strict=True) if c is chosen[p]}
-    todo = [(s.name, seed) for s in specs for seed in seeds if (s.name, seed) not in runs]
-    runs.update(zip(todo, parallel_map(_fit_job, [_job(inner[p], chosen[p], seed, False) for p, seed in todo],
+    todo = [(s.name, seed) for s in specs for seed in seeds]
+    runs = dict(zip(todo, parallel_map(_fit_job, [_job(inner[p], chosen[p], seed, False) for p, seed in todo],
                                        n_jobs=n_jobs, backend=backend,
                                        desc=f"{tag}: seeds" if progress else None), strict=True))
     full = {s.name: prepare(closes, s, cut, train_start=train_start) for s in specs}
@@ -265,6 +334,14 @@ def train_cutoff(closes: pd.DataFrame, specs: Sequence[PairSpec], cutoff, *, tra
                                    [runs[(spec.name, seed)] for seed in seeds], fits, tables[spec.name],
                                    grid_seconds)
     return out
+
+
+def _chosen(table: pd.DataFrame, base: dict[str, Any]) -> dict[str, Any]:
+    """The configuration with the best validation F1 (the first in grid order on ties; NaN counts as -1)."""
+    if table.empty:
+        return dict(base)
+    row = table.iloc[int(np.nanargmax(table["val_f1"].fillna(-1.0).to_numpy()))]
+    return dict(base, **{k: type(base[k])(row[k]) for k in base if k in row})
 
 
 def _assemble(spec: PairSpec, cut: pd.Timestamp, config: dict, seeds: list[int], inner: Prepared,
