@@ -20,9 +20,9 @@ import pandas as pd
 from AlgorithmImports import *
 from models.lean_history import wide
 from models.tqqq_leverage import timeline_name
-from models.tqqq_leverage.inputs import align_inputs
+from models.tqqq_leverage.dataset import align_inputs
+from models.tqqq_leverage.model import required_history
 from models.tqqq_leverage.persistence import LeveragePredictor
-from models.tqqq_leverage.predict import required_history
 from models.tqqq_leverage.rules import check_execution, leverage_after_fill, needs_rebalance, target_shares
 from models.tqqq_leverage.training import train_command_for
 

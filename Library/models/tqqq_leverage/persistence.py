@@ -17,9 +17,8 @@ import pandas as pd
 
 from ..store import LoadedModel, ModelIntegrityError, ModelTimeline, save_model
 from . import timeline_name
-from .baseline import BaselineParams
-from .networks import CUSTOM_OBJECTS
-from .predict import LeveragePrediction, check_model, predict_next
+from .dataset import BaselineParams
+from .model import CUSTOM_OBJECTS, LeveragePrediction, check_model, predict_next
 from .training import TrainedModel
 
 __all__ = ["save_trained", "model_from_loaded", "load_for_prediction", "LeveragePredictor"]

@@ -10,8 +10,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from models.tqqq_leverage.features import FeatureError
-from models.tqqq_leverage.networks import build_compact
-from models.tqqq_leverage.predict import ModelMismatchError, predict_frame, predict_next, required_history
+from models.tqqq_leverage.model import (
+    ModelMismatchError,
+    build_compact,
+    predict_frame,
+    predict_next,
+    required_history,
+)
 from models.tqqq_leverage.training import train
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from models.tqqq_leverage.inputs import INPUT_COLUMNS
+from models.tqqq_leverage.dataset import INPUT_COLUMNS
 from models.tqqq_leverage.report import load_market_inputs, main
 from tqqq_planted import planted_market
 

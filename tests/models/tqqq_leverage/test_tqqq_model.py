@@ -6,7 +6,7 @@ from __future__ import annotations
 import keras
 import numpy as np
 import pytest
-from models.tqqq_leverage.networks import (
+from models.tqqq_leverage.model import (
     RETURN_UNIT,
     LeverageDragHead,
     OutputScaling,
