@@ -58,7 +58,7 @@ if TYPE_CHECKING:
 
 __all__ = ["SOURCE_TABLE", "tracking_frame", "source_table", "per_year_tracking_error", "terminal_wealth_error",
            "max_drawdown", "format_table", "cumulative_returns_figure", "simulate_returns", "simulate_tqqq",
-           "write_close_csv"]
+           "write_close_csv", "REPLICA_COMPONENTS", "replica_attribution", "attribution_table"]
 
 # The source's published values (its own test period), for side-by-side display.
 SOURCE_TABLE: dict[str, float] = {
@@ -218,6 +218,62 @@ def cumulative_returns_figure(frame: pd.DataFrame, *, title: str = "Cumulative r
     axes.grid(alpha=0.3)
     figure.tight_layout()
     return figure
+
+
+REPLICA_COMPONENTS: tuple[str, ...] = ("before_fill", "after_fill", "fees", "cash", "drag", "model")
+_SESSION_COLUMNS = ("r_qqq", "r_tqqq", "leverage", "drag", "close_prev", "fill_price", "close", "shares_before",
+                    "shares_after", "equity_prev", "replica", "fees")
+
+
+def replica_attribution(sessions: pd.DataFrame) -> pd.DataFrame:
+    """Split a replica's daily difference from TQQQ (``replica - r_tqqq``) into parts that sum to it exactly.
+
+    ``sessions`` holds per session t (close t-1 to close t): ``r_qqq`` and ``r_tqqq``; the ``leverage`` and
+    ``drag`` predicted at the close of t-1; QQQ's ``close_prev``, ``close`` and the ``fill_price`` of the
+    session's order (the close when nothing filled); the shares held before the fill (``shares_before``, from
+    close t-1) and after it (``shares_after``), the replica's equity at close t-1 (``equity_prev``), its return
+    (``replica``) and the ``fees`` paid. Columns returned (returns per session, as fractions of ``equity_prev``):
+
+    - ``before_fill``: ``(shares_before * close_prev / equity_prev - leverage) * (fill_price / close_prev - 1)``,
+      the segment held at the previous, drifted size (with ``moo``: the overnight gap);
+    - ``after_fill``: ``(shares_after * fill_price / equity_prev - leverage * fill_price / close_prev) *
+      (close / fill_price - 1)``, the sizing error of the new position (zero for a ``moo`` order sized at the
+      previous close, up to whole shares);
+    - ``fees``: ``-fees / equity_prev``;
+    - ``cash``: the rest of the replica's return: financing, and any cash flow such as a dividend paid in cash;
+    - ``drag``: ``-drag``: the model's predicted return beyond ``leverage * r_qqq``, which a QQQ position cannot
+      hold (a replica earns ``leverage * r_qqq`` minus its own financing);
+    - ``model``: ``-(r_tqqq - leverage * r_qqq - drag)``: minus the model-level error;
+    - ``tracking``: ``replica - r_tqqq``, their sum.
+    """
+    missing = [c for c in _SESSION_COLUMNS if c not in sessions.columns]
+    if missing:
+        raise InputError(f"replica_attribution: sessions lack columns {missing}")
+    s = sessions
+    gap = s["fill_price"] / s["close_prev"] - 1.0
+    rest = s["close"] / s["fill_price"] - 1.0
+    pnl = (s["shares_before"] * (s["fill_price"] - s["close_prev"]) + s["shares_after"] * (s["close"] - s["fill_price"]))
+    out = pd.DataFrame(index=s.index)
+    out["before_fill"] = (s["shares_before"] * s["close_prev"] / s["equity_prev"] - s["leverage"]) * gap
+    out["after_fill"] = (s["shares_after"] * s["fill_price"] / s["equity_prev"]
+                         - s["leverage"] * s["fill_price"] / s["close_prev"]) * rest
+    out["fees"] = -s["fees"] / s["equity_prev"]
+    out["cash"] = s["replica"] - (pnl - s["fees"]) / s["equity_prev"]
+    out["drag"] = -s["drag"]
+    out["model"] = -(s["r_tqqq"] - s["leverage"] * s["r_qqq"] - s["drag"])
+    out["tracking"] = s["replica"] - s["r_tqqq"]
+    return out
+
+
+def attribution_table(attribution: pd.DataFrame) -> pd.DataFrame:
+    """Per component of :func:`replica_attribution`: its own annualised volatility (``alone``), the tracking error
+    without it (``without``), and its mean per year (``mean``); the last row is the replica's tracking error."""
+    annual = np.sqrt(PERIODS_PER_YEAR)
+    total = attribution["tracking"]
+    rows = {name: {"alone": attribution[name].std() * annual, "without": (total - attribution[name]).std() * annual,
+                   "mean": attribution[name].mean() * PERIODS_PER_YEAR} for name in REPLICA_COMPONENTS}
+    rows["tracking"] = {"alone": total.std() * annual, "without": 0.0, "mean": total.mean() * PERIODS_PER_YEAR}
+    return pd.DataFrame.from_dict(rows, orient="index")
 
 
 def simulate_returns(inputs: pd.DataFrame, params: BaselineParams = DEFAULT_BASELINE) -> pd.Series:
