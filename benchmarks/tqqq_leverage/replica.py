@@ -88,12 +88,14 @@ def notebook_predictions(store: Path, variant: str, inputs: pd.DataFrame) -> pd.
 
 
 def sessions_of(result: dict, events: list[dict], inputs: pd.DataFrame, qqq: pd.DataFrame,
-                predictions: pd.DataFrame, cash: float) -> pd.DataFrame:
-    """The table :func:`replica_attribution` reads, from the backtest's records and the data."""
+                predictions: pd.DataFrame) -> pd.DataFrame:
+    """The table :func:`replica_attribution` reads, from the backtest's records and the data. The chart starts at
+    100 on the close before the first invested session; the equity is scaled to the backtest's end equity."""
     growth = chart(result, "Replication", "Replica")
     growth.index = [session_date(t) for t in growth.index]
     replica = growth / growth.shift(1).fillna(100.0) - 1
-    equity = cash * growth / 100
+    scale = float(str(result["statistics"]["End Equity"]).replace(",", "")) / growth.iloc[-1]
+    equity = scale * growth
     fills = pd.DataFrame([(session_date(pd.Timestamp(e["time"])), e["fillPrice"], e["fillQuantity"], e["orderFee"])
                           for e in events if e["status"] == "FILLED"], columns=["session", "price", "qty", "fee"])
     if fills.session.duplicated().any():
@@ -107,7 +109,7 @@ def sessions_of(result: dict, events: list[dict], inputs: pd.DataFrame, qqq: pd.
         "drag": predictions["drag"], "close_prev": qqq["close"].shift(1), "close": qqq["close"],
         "fill_price": fills["price"].reindex(qqq.index).fillna(qqq["close"]),
         "shares_before": shares_after.shift(1, fill_value=0.0), "shares_after": shares_after,
-        "equity_prev": equity.shift(1, fill_value=cash), "replica": replica,
+        "equity_prev": equity.shift(1, fill_value=100 * scale), "replica": replica,
         "fees": fills["fee"].reindex(qqq.index, fill_value=0.0), "irx_prev": inputs["irx"].shift(1)})
     return table.loc[replica.index]
 
@@ -118,17 +120,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data-folder", type=Path, required=True)
     parser.add_argument("--object-store", type=Path, required=True)
     parser.add_argument("--variant", default="compact")
-    parser.add_argument("--cash", type=float, default=None, help="starting cash (default: the backtest's)")
     parser.add_argument("--spread", type=float, default=0.004, help="the backtest's financing-spread")
     parser.add_argument("--csv", type=Path, default=None, help="write the per-session attribution here")
     args = parser.parse_args(argv)
     result = json.loads(next(p for p in args.backtest.glob("*.json")
                              if not p.name.endswith("order-events.json") and not p.name.startswith(".")).read_text())
     events = json.loads(next(args.backtest.glob("*-order-events.json")).read_text())
-    cash = args.cash or float(str(result["statistics"]["Start Equity"]).replace(",", ""))
     inputs, qqq = market(args.data_folder, datetime(2009, 1, 1), datetime(2031, 1, 1))
     predictions = notebook_predictions(args.object_store, args.variant, inputs)
-    sessions = sessions_of(result, events, inputs, qqq, predictions, cash)
+    sessions = sessions_of(result, events, inputs, qqq, predictions)
     window = sessions.dropna(subset=["leverage"])
     returns = inputs[["qqq", "tqqq"]].pct_change()
     model_error = (returns["tqqq"] - predictions["leverage"] * returns["qqq"] - predictions["drag"]).dropna()
@@ -139,10 +139,8 @@ def main(argv: list[str] | None = None) -> int:
           f"({len(model_error)} sessions): {te(model_error):.2%}; on the replica's sessions: "
           f"{te(model_error.reindex(window.index)):.2%}")
     parts = replica_attribution(window)
-    end_equity = cash * (1 + sessions["replica"]).prod()
     print(f"checks: TQQQ return of the backtest vs data max |diff| "
-          f"{(chart_tqqq(result) - sessions['r_tqqq']).abs().max():.1e}; end equity from the chart {end_equity:,.2f} vs "
-          f"statistic {result['statistics'].get('End Equity')}")
+          f"{(chart_tqqq(result) - sessions['r_tqqq']).abs().max():.1e}")
     borrowed = -(window["equity_prev"] - window["shares_before"] * window["close_prev"]).clip(upper=0)
     days = pd.Series(window.index, index=window.index).diff().dt.days
     financing = borrowed * (window["irx_prev"] / 100 + args.spread) * days / 360 / window["equity_prev"]
@@ -163,7 +161,7 @@ def main(argv: list[str] | None = None) -> int:
     print("\nper year (annualised volatility of each part)")
     print((years.std() * ANNUAL).to_string(float_format=lambda v: f"{v:7.2%}"))
     if args.csv is not None:
-        parts.join(window).to_csv(args.csv)
+        parts.join(window, rsuffix="_input").to_csv(args.csv)
     return 0
 
 
