@@ -20,11 +20,10 @@ import pandas as pd
 from AlgorithmImports import *
 from models.lean_history import wide
 from models.tqqq_leverage import timeline_name
-from models.tqqq_leverage.inputs import align_inputs
+from models.tqqq_leverage.dataset import align_inputs
+from models.tqqq_leverage.model import required_history, train_command_for
 from models.tqqq_leverage.persistence import LeveragePredictor
-from models.tqqq_leverage.predict import required_history
 from models.tqqq_leverage.rules import check_execution, leverage_after_fill, needs_rebalance, target_shares
-from models.tqqq_leverage.trained import train_command_for
 
 TRADING_DAYS = 252
 # The account: portfolio margin. Reg T lends at most 2x overnight, too little for a 3x position; portfolio margin

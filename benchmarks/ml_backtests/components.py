@@ -36,8 +36,8 @@ def main() -> None:
     from models.inference import load_keras
     from models.lean_history import wide
     from models.tqqq_leverage import numpy_layers  # noqa: F401
+    from models.tqqq_leverage.dataset import align_inputs
     from models.tqqq_leverage.features import COMPACT_FEATURES, build_features
-    from models.tqqq_leverage.inputs import align_inputs
 
     from qclocal.engine import algorithm as algorithm_module
     from qclocal.engine import feed

@@ -15,8 +15,8 @@ import pandas as pd
 import pytest
 from conftest_synthetic import FAR_FUTURE, FAR_PAST, ar1, closes, daily_bars, index_closes, mag7_features, ols, reversal_events
 
+from qclocal.data import calendars, lean_format
 from qclocal.data import fred as fredlib
-from qclocal.data import lean_format
 from qclocal.data.synthetic import generate
 from qclocal.data.synthetic import reversal as reversal_scenario
 from qclocal.data.synthetic.core import sessions
@@ -298,7 +298,13 @@ def test_qqq_hour_bars_agree_with_its_daily_bars(leveraged):
     folder, _ = leveraged
     hours = lean_format.read_bars(folder, "equity", "QQQ", "hour", FAR_PAST, FAR_FUTURE)
     days = daily_bars(folder, "QQQ", adjusted=False)
-    assert set(hours.index.hour) == set(range(9, 16)) and len(hours) == 7 * len(days)
+    # the bars of each session's trading hours: 09:00 ... 15:00, or 09:00 ... 12:00 on a 13:00 early close (a bar
+    # after the close never reaches an algorithm, so the session's last bar must close at the day's close)
+    closes = calendars.sessions(days.index[0], days.index[-1])["close"]
+    per_session = hours.groupby(hours.index.normalize()).size()
+    np.testing.assert_array_equal(per_session.to_numpy(), (closes.dt.hour - 9).to_numpy())
+    assert (per_session == 4).any() and set(hours.index.hour) == set(range(9, 16))
+    assert (hours.index + pd.Timedelta(hours=1) <= closes.reindex(hours.index.normalize()).to_numpy()).all()
     session = hours.groupby(hours.index.normalize())
     for column, how in (("open", "first"), ("close", "last"), ("high", "max"), ("low", "min"), ("volume", "sum")):
         np.testing.assert_allclose(session[column].agg(how).to_numpy(), days[column].to_numpy(), rtol=1e-12,

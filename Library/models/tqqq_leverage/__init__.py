@@ -1,10 +1,11 @@
 """TQQQ leverage model: predict TQQQ's effective daily leverage and drag from information at the previous close.
 
-Modules: ``inputs`` (align the six daily series), ``features`` (the feature frame), ``target`` (returns, drag,
-well-conditioned realised leverage), ``baseline`` (the analytic Avellaneda-Zhang baseline), ``networks``
-(compact and reference Keras models, the loss), ``training`` (walk-forward training), ``evaluation`` (the
-source's table and more), ``simulate`` (TQQQ before its inception), ``predict`` and ``persistence`` (what the
-algorithm calls). See docs/tqqq_leverage.md.
+Modules (the shape every strategy shares): ``dataset`` (the six daily series aligned, returns, the
+well-conditioned realised leverage, the analytic Avellaneda-Zhang drag the labels are net of), ``features`` (the
+feature frame and its training-range scaler), ``model`` (compact and reference Keras networks, the losses,
+predictions), ``training`` (walk-forward training), ``persistence`` (ObjectStore), ``rules`` (order sizing of the
+replica), ``evaluation`` (the source's table and more; TQQQ simulated before its inception), ``report`` (the
+real-data report). See docs/tqqq_leverage.md.
 """
 
 STRATEGY = "tqqq_leverage"

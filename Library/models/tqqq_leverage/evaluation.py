@@ -10,7 +10,7 @@ Definitions used by :func:`source_table` (annualised with 252 sessions):
 - ``return_correlation``: Pearson correlation of ``r_tqqq`` and ``r_pred``.
 - ``tracking_error``: ``std(r_tqqq - r_pred) * sqrt(252)``.
 - ``mean_actual_leverage``: mean of the trailing 21-session OLS slope of ``r_tqqq`` on ``r_qqq``
-  (:func:`~models.tqqq_leverage.target.rolling_leverage`; the ratio ``r_tqqq / r_qqq`` is ill-conditioned).
+  (:func:`~models.tqqq_leverage.dataset.rolling_leverage`; the ratio ``r_tqqq / r_qqq`` is ill-conditioned).
 - ``mean_predicted_leverage``: mean of ``leverage``.
 - ``leverage_correlation``: correlation of that rolling slope with the 21-session mean of ``leverage`` over
   the same sessions.
@@ -19,25 +19,47 @@ Definitions used by :func:`source_table` (annualised with 252 sessions):
   as a positive fraction.
 - ``terminal_wealth_actual`` / ``terminal_wealth_predicted``: ``prod(1 + r)``; ``terminal_wealth_error`` =
   ``predicted / actual - 1``; ``tracking_difference``: ``mean(r_pred - r_tqqq) * 252``.
+
+**Simulated TQQQ** before its inception (2010-02-11), back to QQQ's start (1999-03-10), as an importable CSV.
+
+Each session's simulated return is the analytic form ``L r_QQQ,t - m r_f,t-1 / 252 - c / 252`` (see
+:mod:`.dataset`) with parameters either fixed (the textbook 3 / 2 / 0.95%) or fitted on the overlap with real
+TQQQ (:func:`~.dataset.calibrate_baseline`). The learned models cannot run before inception: their features
+include TQQQ's own recent drag. From TQQQ's first session on, :func:`simulate_tqqq` splices in the real series
+so the CSV is one continuous "TQQQ", equal to the real closes from inception and scaled so the two join.
+
+The CSV is Yahoo style, close only: ``Date,Close`` (``qclocal data import`` accepts it; the importer fills
+open/high/low with the close and volume with 0, so strategies that need volume must not use it).
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
-from .baseline import PERIODS_PER_YEAR
-from .inputs import InputError, check_inputs
-from .target import daily_returns, rolling_leverage
+from .dataset import (
+    DEFAULT_BASELINE,
+    PERIODS_PER_YEAR,
+    BaselineParams,
+    InputError,
+    baseline_drag,
+    check_inputs,
+    daily_returns,
+    rolling_leverage,
+)
+from .model import predict_frame
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 __all__ = ["SOURCE_TABLE", "tracking_frame", "source_table", "per_year_tracking_error", "terminal_wealth_error",
-           "max_drawdown", "format_table", "cumulative_returns_figure"]
+           "max_drawdown", "format_table", "cumulative_returns_figure", "simulate_returns", "simulate_tqqq",
+           "write_close_csv", "REPLICA_COMPONENTS", "replica_attribution", "attribution_table"]
 
 # The source's published values (its own test period), for side-by-side display.
 SOURCE_TABLE: dict[str, float] = {
@@ -56,8 +78,6 @@ def tracking_frame(model: Any, inputs: pd.DataFrame, start: str | pd.Timestamp |
     previous close. Rows without a prediction or without returns are dropped; raises :class:`InputError` if
     none remain.
     """
-    from .predict import predict_frame
-
     check_inputs(inputs)
     predictions = predict_frame(model, inputs)
     returns = daily_returns(inputs)
@@ -197,3 +217,116 @@ def cumulative_returns_figure(frame: pd.DataFrame, *, title: str = "Cumulative r
     axes.grid(alpha=0.3)
     figure.tight_layout()
     return figure
+
+
+REPLICA_COMPONENTS: tuple[str, ...] = ("before_fill", "after_fill", "fees", "cash", "drag", "model")
+_SESSION_COLUMNS = ("r_qqq", "r_tqqq", "leverage", "drag", "close_prev", "fill_price", "close", "shares_before",
+                    "shares_after", "equity_prev", "replica", "fees")
+
+
+def replica_attribution(sessions: pd.DataFrame) -> pd.DataFrame:
+    """Split a replica's daily difference from TQQQ (``replica - r_tqqq``) into parts that sum to it exactly.
+
+    ``sessions`` holds per session t (close t-1 to close t): ``r_qqq`` and ``r_tqqq``; the ``leverage`` and
+    ``drag`` predicted at the close of t-1; QQQ's ``close_prev``, ``close`` and the ``fill_price`` of the
+    session's order (the close when nothing filled); the shares held before the fill (``shares_before``, from
+    close t-1) and after it (``shares_after``), the replica's equity at close t-1 (``equity_prev``), its return
+    (``replica``) and the ``fees`` paid. Columns returned (returns per session, as fractions of ``equity_prev``):
+
+    - ``before_fill``: ``(shares_before * close_prev / equity_prev - leverage) * (fill_price / close_prev - 1)``,
+      the segment held at the previous, drifted size (with ``moo``: the overnight gap);
+    - ``after_fill``: ``(shares_after * fill_price / equity_prev - leverage * fill_price / close_prev) *
+      (close / fill_price - 1)``, the sizing error of the new position (zero for a ``moo`` order sized at the
+      previous close, up to whole shares);
+    - ``fees``: ``-fees / equity_prev``;
+    - ``cash``: the rest of the replica's return: financing, and any cash flow such as a dividend paid in cash;
+    - ``drag``: ``-drag``: the model's predicted return beyond ``leverage * r_qqq``, which a QQQ position cannot
+      hold (a replica earns ``leverage * r_qqq`` minus its own financing);
+    - ``model``: ``-(r_tqqq - leverage * r_qqq - drag)``: minus the model-level error;
+    - ``tracking``: ``replica - r_tqqq``, their sum.
+    """
+    missing = [c for c in _SESSION_COLUMNS if c not in sessions.columns]
+    if missing:
+        raise InputError(f"replica_attribution: sessions lack columns {missing}")
+    s = sessions
+    gap = s["fill_price"] / s["close_prev"] - 1.0
+    rest = s["close"] / s["fill_price"] - 1.0
+    pnl = (s["shares_before"] * (s["fill_price"] - s["close_prev"]) + s["shares_after"] * (s["close"] - s["fill_price"]))
+    out = pd.DataFrame(index=s.index)
+    out["before_fill"] = (s["shares_before"] * s["close_prev"] / s["equity_prev"] - s["leverage"]) * gap
+    out["after_fill"] = (s["shares_after"] * s["fill_price"] / s["equity_prev"]
+                         - s["leverage"] * s["fill_price"] / s["close_prev"]) * rest
+    out["fees"] = -s["fees"] / s["equity_prev"]
+    out["cash"] = s["replica"] - (pnl - s["fees"]) / s["equity_prev"]
+    out["drag"] = -s["drag"]
+    out["model"] = -(s["r_tqqq"] - s["leverage"] * s["r_qqq"] - s["drag"])
+    out["tracking"] = s["replica"] - s["r_tqqq"]
+    return out
+
+
+def attribution_table(attribution: pd.DataFrame) -> pd.DataFrame:
+    """Per component of :func:`replica_attribution`: its own annualised volatility (``alone``), the tracking error
+    without it (``without``), and its mean per year (``mean``); the last row is the replica's tracking error."""
+    annual = np.sqrt(PERIODS_PER_YEAR)
+    total = attribution["tracking"]
+    rows = {name: {"alone": attribution[name].std() * annual, "without": (total - attribution[name]).std() * annual,
+                   "mean": attribution[name].mean() * PERIODS_PER_YEAR} for name in REPLICA_COMPONENTS}
+    rows["tracking"] = {"alone": total.std() * annual, "without": 0.0, "mean": total.mean() * PERIODS_PER_YEAR}
+    return pd.DataFrame.from_dict(rows, orient="index")
+
+
+def simulate_returns(inputs: pd.DataFrame, params: BaselineParams = DEFAULT_BASELINE) -> pd.Series:
+    """Simulated TQQQ return of every session after the first (NaN where IRX is missing)."""
+    check_inputs(inputs)
+    r_qqq = inputs["qqq"].pct_change(fill_method=None)
+    simulated = params.leverage * r_qqq + baseline_drag(inputs["irx"].shift(1), params)
+    simulated.name = "r_tqqq_simulated"
+    return simulated
+
+
+def simulate_tqqq(inputs: pd.DataFrame, params: BaselineParams = DEFAULT_BASELINE, *, splice: bool = True,
+                  start_value: float = 100.0) -> pd.Series:
+    """A TQQQ close series over all of ``inputs``' sessions.
+
+    With ``splice`` (default) and real TQQQ present, the series equals the real closes from TQQQ's first
+    session on, and before it compounds the simulated returns backwards from that close. Without real TQQQ
+    (or ``splice=False``) it starts at ``start_value`` on the first session. Raises :class:`InputError` if a
+    simulated return is missing (IRX gap) or the path reaches zero.
+    """
+    check_inputs(inputs)
+    if not start_value > 0:
+        raise InputError(f"start_value must be > 0, got {start_value}")
+    returns = simulate_returns(inputs, params).iloc[1:]
+    if returns.isna().any():
+        raise InputError(f"simulated return missing on {returns.index[returns.isna()][0].date()}: IRX has no "
+                         "value at the previous close; align the inputs with a fill limit for irx")
+    growth = np.concatenate([[1.0], np.cumprod(1.0 + returns.to_numpy())])
+    if (growth <= 0).any():
+        raise InputError("the simulated path reaches zero (a QQQ fall of over 1/3 in one session)")
+    path = pd.Series(start_value * growth, index=inputs.index, name="close")
+    real = inputs["tqqq"].dropna()
+    if not splice or real.empty:
+        return path
+    inception = real.index[0]
+    before = path.loc[:inception]
+    simulated = before * (real.iloc[0] / before.iloc[-1])
+    spliced = pd.concat([simulated.iloc[:-1], real])
+    spliced.name = "close"
+    return spliced
+
+
+def write_close_csv(closes: pd.Series, path: str | os.PathLike[str]) -> Path:
+    """Write ``Date,Close`` (dates ``YYYY-MM-DD``, closes to 6 decimals); returns the path written."""
+    if not isinstance(closes, pd.Series) or closes.empty:
+        raise InputError("write_close_csv: expected a non-empty Series of closes indexed by date")
+    values = closes.astype(float)
+    if not np.isfinite(values).all() or (values <= 0).any():
+        raise InputError("write_close_csv: closes must be finite and > 0")
+    index = pd.DatetimeIndex(values.index)
+    if not index.is_monotonic_increasing or index.has_duplicates:
+        raise InputError("write_close_csv: dates must be strictly increasing")
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    frame = pd.DataFrame({"Date": index.strftime("%Y-%m-%d"), "Close": values.to_numpy()})
+    frame.to_csv(target, index=False, float_format="%.6f")
+    return target

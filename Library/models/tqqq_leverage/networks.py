@@ -1,4 +1,5 @@
-"""Keras models and losses for the TQQQ leverage model.
+"""The Keras networks and losses (training and research; an algorithm predicts through the numpy forward pass of
+:mod:`models.inference` and never imports this module).
 
 Conventions shared by every network here:
 
@@ -23,8 +24,9 @@ import keras
 from keras import layers, ops
 
 __all__ = ["RETURN_UNIT", "OutputScaling", "LeverageDragHead", "LastStep", "TrackingLoss", "TQQQFocusedLoss",
-           "LossWeights", "tqqq_focused_loss", "build_compact", "build_reference", "average_members", "reference_dims",
-           "compact_dims", "CUSTOM_OBJECTS"]
+           "LossWeights", "tqqq_focused_loss", "build_compact", "build_reference", "average_members",
+           "reference_dims", "compact_dims", "CUSTOM_OBJECTS"]
+
 
 RETURN_UNIT = 1e-3  # losses measure return errors in units of 10 basis points so their terms are O(1)
 _PACKAGE = "tqqq_leverage"

@@ -20,9 +20,8 @@ from . import (
     numpy_layers,  # noqa: F401 - registers the custom layers' numpy forward passes
     timeline_name,
 )
-from .baseline import BaselineParams
-from .predict import LeveragePrediction, check_model, predict_next
-from .trained import TrainedModel
+from .dataset import BaselineParams
+from .model import LeveragePrediction, TrainedModel, check_model, predict_next
 
 __all__ = ["save_trained", "model_from_loaded", "load_for_prediction", "LeveragePredictor"]
 

@@ -27,17 +27,18 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .baseline import DEFAULT_BASELINE, calibrate_baseline
+from .dataset import DEFAULT_BASELINE, align_inputs, calibrate_baseline
 from .evaluation import (
     SOURCE_TABLE,
     cumulative_returns_figure,
     format_table,
     per_year_tracking_error,
+    simulate_returns,
+    simulate_tqqq,
     source_table,
     tracking_frame,
+    write_close_csv,
 )
-from .inputs import align_inputs
-from .simulate import simulate_returns, simulate_tqqq, write_close_csv
 from .training import REFERENCE_TRAINING, TrainedModel, train
 
 __all__ = ["check_dates", "load_market_inputs", "ReportResult", "run_report", "main"]

@@ -5,7 +5,7 @@ Samples: the sample at as-of session t holds the feature window of rows t-9..t a
 strictly before ``C`` (the model store hands it to dates after ``C``). Those samples are split in time: the
 last ``validation_fraction`` (12%, as in the source) validate, the rest train; the label of the last training
 sample is purged before the first validation window and a further :data:`WINDOW` sessions are embargoed so no
-validation window contains a training label (``models.walkforward.purged_split``). The scaler (:class:`~.scaling.RangeScaler`)
+validation window contains a training label (``models.walkforward.purged_split``). The scaler (:class:`~.features.RangeScaler`)
 is fitted on the feature rows the training windows read, and never sees validation or later rows.
 """
 
@@ -23,24 +23,29 @@ import pandas as pd
 
 from ..parallel import parallel_map
 from ..walkforward import purged_split
-from .baseline import DEFAULT_BASELINE, PERIODS_PER_YEAR, BaselineParams, baseline_drag
+from .dataset import (
+    DEFAULT_BASELINE,
+    PERIODS_PER_YEAR,
+    BaselineParams,
+    InputError,
+    baseline_drag,
+    check_inputs,
+    daily_returns,
+)
 from .features import (
     COMPACT_FEATURES,
     FEATURE_NAMES,
     WARMUP_SESSIONS,
     WINDOW,
+    RangeScaler,
     build_features,
     check_feature_names,
     complete_rows,
     feature_windows,
     scale_floors,
 )
-from .inputs import InputError, check_inputs
+from .model import CLIP, TrainedModel, run_network, train_command_for
 from .networks import TQQQFocusedLoss, TrackingLoss, average_members, build_compact, build_reference
-from .predict import CLIP, run_network
-from .scaling import RangeScaler
-from .target import daily_returns
-from .trained import TrainedModel, train_command_for
 
 __all__ = ["Variant", "TrainingConfig", "REFERENCE_TRAINING", "COMPACT_TRAINING", "TrainedModel", "Samples",
            "make_samples", "train", "train_timeline", "tracking_metrics", "train_command_for"]
@@ -53,7 +58,7 @@ VARIANTS: tuple[str, ...] = ("compact", "reference", "baseline")
 class TrainingConfig:
     """Optimiser, schedule and early-stopping settings. Learning rate: linear warm-up from ``lr / 10`` over
     ``warmup_epochs``, then ``ReduceLROnPlateau`` on the validation loss. ``members`` networks are trained
-    with seeds ``seed, seed + 1, ...`` and averaged into one model (:func:`~.networks.average_members`)."""
+    with seeds ``seed, seed + 1, ...`` and averaged into one model (:func:`~.model.average_members`)."""
 
     batch_size: int
     epochs: int
@@ -201,7 +206,7 @@ def train(inputs: pd.DataFrame, cutoff: date | str | pd.Timestamp, *, variant: V
           log: Callable[[str], None] | None = None) -> TrainedModel:
     """Train one model on labels strictly before ``cutoff``; validate on the last part of them (purged).
 
-    ``inputs`` is the table from :func:`~models.tqqq_leverage.inputs.align_inputs`. ``variant``: ``compact``
+    ``inputs`` is the table from :func:`~models.tqqq_leverage.dataset.align_inputs`. ``variant``: ``compact``
     (default), ``reference`` (the source's network; ``size`` scales it: ``full``, ``small`` = 1/8 widths,
     ``tiny`` = 1/32, or a float) or ``baseline`` (analytic, nothing to fit). ``config`` defaults to
     :data:`COMPACT_TRAINING` or :data:`REFERENCE_TRAINING`. ``features`` selects the network's inputs (default:

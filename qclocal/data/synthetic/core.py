@@ -170,19 +170,33 @@ def equity_bars(index: pd.DatetimeIndex, path: PricePath, sigma: np.ndarray, sho
 
 
 HOUR_STARTS = tuple(range(9, 16))   # LEAN stamps a session's hour bars 09:00 (09:30-10:00) ... 15:00 (15-16)
-HOUR_SPANS = np.array([0.5, 1, 1, 1, 1, 1, 1]) / 6.5
+HOUR_SPANS = np.array([0.5, 1, 1, 1, 1, 1, 1])   # hours of trading in each bar
+HOUR_VOLUME_SHARE = np.array([1.6, 1.1, 0.9, 0.8, 0.8, 1.0, 1.8])
 
 
 def hour_bars(daily: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
-    """Seven hour bars per session consistent with the daily bar: the first opens at the day's open, the last
-    closes at its close, every price lies in the day's low..high and the day's high and low are both reached;
-    volumes sum to the day's. The path between open and close is a Brownian bridge whose scale follows the day's
-    range. Indexed by bar start, as LEAN's hour files are."""
+    """The hour bars of each session's trading hours (seven, or four on a 13:00 early close), consistent with the
+    daily bar: the first opens at the day's open, the last closes at its close, every price lies in the day's
+    low..high and the day's high and low are both reached; volumes sum to the day's. The path between open and
+    close is a Brownian bridge whose scale follows the day's range. Indexed by bar start, as LEAN's hour files
+    are."""
+    from qclocal.data.calendars import sessions as exchange_sessions
+
+    index = pd.DatetimeIndex(daily.index).normalize()
+    closes = exchange_sessions(index[0], index[-1])["close"].reindex(index)
+    counts = (closes.dt.hour + (closes.dt.minute > 0) - HOUR_STARTS[0]).to_numpy()  # 16:00 -> 7, 13:00 -> 4
+    noise = rng.standard_normal((len(daily), len(HOUR_STARTS), 3))  # one draw per regular slot: same stream
+    parts = [_bridge(daily.iloc[rows], noise[rows, :count], count)
+             for count in np.unique(counts) for rows in [np.flatnonzero(counts == count)]]
+    return pd.concat(parts).sort_index()
+
+
+def _bridge(daily: pd.DataFrame, noise: np.ndarray, count: int) -> pd.DataFrame:
     o, h, lo, c, v = (daily[k].to_numpy(float)[:, None] for k in ("open", "high", "low", "close", "volume"))
-    n, k = len(daily), len(HOUR_STARTS)
-    noise = rng.standard_normal((n, k, 3))
-    walk = np.cumsum(noise[..., 0] * np.sqrt(HOUR_SPANS), axis=1)
-    elapsed = np.cumsum(HOUR_SPANS)
+    n = len(daily)
+    spans = HOUR_SPANS[:count] / HOUR_SPANS[:count].sum()
+    walk = np.cumsum(noise[..., 0] * np.sqrt(spans), axis=1)
+    elapsed = np.cumsum(spans)
     bridge = walk - elapsed * walk[:, -1:]
     scale = np.log(h / lo) / 3
     close = np.clip(round_price(np.exp(np.log(o) + elapsed * np.log(c / o) + scale * bridge)), lo, h)
@@ -193,11 +207,11 @@ def hour_bars(daily: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
     rows = np.arange(n)
     high[rows, np.argmax(high, axis=1)] = h[:, 0]
     low[rows, np.argmin(low, axis=1)] = lo[:, 0]
-    share = np.array([1.6, 1.1, 0.9, 0.8, 0.8, 1.0, 1.8])
+    share = HOUR_VOLUME_SHARE[:count]
     volume = np.floor(v * share / share.sum())
     volume[:, -1] += v[:, 0] - volume.sum(axis=1)
-    starts = (daily.index.normalize().to_numpy()[:, None]
-              + np.array([np.timedelta64(hour, "h") for hour in HOUR_STARTS])[None, :])
+    starts = (pd.DatetimeIndex(daily.index).normalize().to_numpy()[:, None]
+              + np.array([np.timedelta64(hour, "h") for hour in HOUR_STARTS[:count]])[None, :])
     return bars_frame(pd.DatetimeIndex(starts.ravel()), open_.ravel(), round_price(high).ravel(),
                       round_price(low).ravel(), close.ravel(), volume.ravel())
 

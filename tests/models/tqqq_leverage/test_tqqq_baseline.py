@@ -5,10 +5,18 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from models.tqqq_leverage.baseline import BaselineParams, baseline_drag, baseline_frame, calibrate_baseline
-from models.tqqq_leverage.inputs import InputError, align_inputs
-from models.tqqq_leverage.simulate import simulate_returns, simulate_tqqq, write_close_csv
-from models.tqqq_leverage.target import drag, ratio_leverage, rolling_leverage
+from models.tqqq_leverage.dataset import (
+    BaselineParams,
+    InputError,
+    align_inputs,
+    baseline_drag,
+    baseline_frame,
+    calibrate_baseline,
+    drag,
+    ratio_leverage,
+    rolling_leverage,
+)
+from models.tqqq_leverage.evaluation import simulate_returns, simulate_tqqq, write_close_csv
 
 from qclocal.data import calendars, importer
 

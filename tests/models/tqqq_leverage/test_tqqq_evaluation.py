@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from models.tqqq_leverage.dataset import InputError
 from models.tqqq_leverage.evaluation import (
     SOURCE_TABLE,
     cumulative_returns_figure,
@@ -15,8 +16,7 @@ from models.tqqq_leverage.evaluation import (
     terminal_wealth_error,
     tracking_frame,
 )
-from models.tqqq_leverage.inputs import InputError
-from models.tqqq_leverage.predict import predict_frame
+from models.tqqq_leverage.model import predict_frame
 
 
 def _frame(n=600, extra_drag=0.0, seed=0):

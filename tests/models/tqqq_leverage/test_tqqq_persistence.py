@@ -6,8 +6,8 @@ import json
 
 import pytest
 from models.store import ModelIntegrityError, ModelNotFoundError, save_model
+from models.tqqq_leverage.model import predict_frame, predict_next
 from models.tqqq_leverage.persistence import LeveragePredictor, load_for_prediction, save_trained
-from models.tqqq_leverage.predict import predict_frame, predict_next
 from models.tqqq_leverage.training import train
 
 from qclocal.object_store import ObjectStore

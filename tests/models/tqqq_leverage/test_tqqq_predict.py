@@ -10,8 +10,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from models.tqqq_leverage.features import COMPACT_FEATURES, FEATURE_NAMES, FeatureError, build_features
+from models.tqqq_leverage.model import ModelMismatchError, predict_frame, predict_next, required_history
 from models.tqqq_leverage.networks import build_compact
-from models.tqqq_leverage.predict import ModelMismatchError, predict_frame, predict_next, required_history
 from models.tqqq_leverage.training import train
 
 

@@ -5,10 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from models.tqqq_leverage.evaluation import source_table, tracking_frame
+from models.tqqq_leverage.evaluation import simulate_tqqq, source_table, tracking_frame
 from models.tqqq_leverage.features import FEATURE_NAMES, build_features, complete_rows
 from models.tqqq_leverage.report import load_market_inputs
-from models.tqqq_leverage.simulate import simulate_tqqq
 from models.tqqq_leverage.training import train
 
 pytestmark = pytest.mark.realdata

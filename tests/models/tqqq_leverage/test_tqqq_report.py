@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from models.tqqq_leverage.inputs import INPUT_COLUMNS
+from models.tqqq_leverage.dataset import INPUT_COLUMNS
 from models.tqqq_leverage.report import load_market_inputs, main
 from tqqq_planted import planted_market
 
@@ -43,3 +43,36 @@ def test_bad_dates_are_refused_before_any_work(tmp_path, capsys, dates, message)
     with pytest.raises(SystemExit):
         main(["--market-data", str(tmp_path), *dates])
     assert message in capsys.readouterr().err
+
+
+def test_train_and_test_dates_choose_the_windows(tmp_path, monkeypatch, capsys):
+    """The options reach the training cutoff and the evaluated sessions (the analytic model stands in for the
+    networks, so this runs in seconds; the windows are what is tested)."""
+    from models.tqqq_leverage import report
+
+    inputs = planted_market(n=900).inputs[list(INPUT_COLUMNS)]
+    _write(tmp_path / "data", inputs, set(FILES))  # every series gzipped
+    cutoffs = []
+
+    real_train = report.train
+
+    def baseline_train(market, cutoff, **kwargs):
+        cutoffs.append(pd.Timestamp(cutoff))
+        return real_train(market, cutoff, variant="baseline", log=kwargs.get("log"))
+
+    monkeypatch.setattr(report, "train", baseline_train)
+    captured = {}
+    real_run = report.run_report
+
+    def run(*args, **kwargs):
+        captured["result"] = real_run(*args, **kwargs)
+        return captured["result"]
+
+    monkeypatch.setattr(report, "run_report", run)
+    assert report.main(["--market-data", str(tmp_path / "data"), "--no-reference", "--out", str(tmp_path / "out"),
+                        "--train-end", "2010-06-30", "--test-start", "2010-09-01", "--test-end", "2011-02-28"]) == 0
+    assert set(cutoffs) == {pd.Timestamp("2010-07-01")}
+    for frame in captured["result"].frames.values():
+        assert frame.index[0] >= pd.Timestamp("2010-09-01") and frame.index[-1] <= pd.Timestamp("2011-02-28")
+        assert frame.index[0] <= pd.Timestamp("2010-09-03") and frame.index[-1] >= pd.Timestamp("2011-02-25")
+    assert (tmp_path / "out" / "report.txt").exists() and "Annualized tracking error" in capsys.readouterr().out

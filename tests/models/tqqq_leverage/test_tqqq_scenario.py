@@ -21,8 +21,8 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+from models.tqqq_leverage.dataset import align_inputs
 from models.tqqq_leverage.evaluation import source_table, tracking_frame
-from models.tqqq_leverage.inputs import align_inputs
 from models.tqqq_leverage.training import train
 from tqqq_planted import FAST
 

@@ -7,8 +7,8 @@ import dataclasses
 import numpy as np
 import pandas as pd
 import pytest
+from models.tqqq_leverage.dataset import InputError
 from models.tqqq_leverage.features import COMPACT_FEATURES, FEATURE_NAMES, WINDOW, build_features
-from models.tqqq_leverage.inputs import InputError
 from models.tqqq_leverage.training import (
     COMPACT_TRAINING,
     REFERENCE_TRAINING,

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from models.tqqq_leverage.inputs import align_inputs
+from models.tqqq_leverage.dataset import align_inputs
 from models.tqqq_leverage.training import COMPACT_TRAINING
 
 # The planted effect (per session t, from values at the close of t-1):

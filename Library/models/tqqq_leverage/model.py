@@ -1,4 +1,6 @@
-"""Predictions from a trained model: a frame for research, one number per day for the algorithm.
+"""The model: the trained-model record and its predictions, for research and the algorithm. No Keras import here,
+so an algorithm that predicts through the numpy forward pass of :mod:`models.inference` never loads TensorFlow; the
+networks themselves are built in :mod:`.networks`.
 
 The prediction made at the close of session t (the *as-of* session) is for session t+1. It uses feature rows
 t-9..t, standardised by the training scaler and clipped to +-:data:`CLIP`, and the baseline drag from IRX at t.
@@ -9,29 +11,58 @@ t-9..t, standardised by the training scaler and clipped to +-:data:`CLIP`, and t
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from .baseline import baseline_drag
+from .dataset import BaselineParams, baseline_drag, check_inputs
 from .features import (
     FEATURE_NAMES,
     WARMUP_SESSIONS,
     FeatureError,
+    RangeScaler,
     build_features,
     complete_rows,
     feature_windows,
 )
-from .inputs import check_inputs
 
-if TYPE_CHECKING:
-    from .training import TrainedModel
+__all__ = ["TrainedModel", "train_command_for", "CLIP", "LeveragePrediction", "ModelMismatchError",
+           "check_model", "predict_frame", "predict_next", "required_history", "run_network"]
 
-__all__ = ["CLIP", "LeveragePrediction", "ModelMismatchError", "check_model", "predict_frame", "predict_next",
-           "required_history", "run_network"]
+
+@dataclass
+class TrainedModel:
+    """A trained (or analytic) model and everything needed to predict, evaluate and persist it."""
+
+    variant: str
+    size: str
+    cutoff: date
+    network: Any  # keras.Model, or models.inference.NumpyModel in an algorithm
+    scaler: RangeScaler | None
+    feature_names: tuple[str, ...]
+    window: int
+    baseline: BaselineParams
+    train_window: tuple[date, date]
+    validation_window: tuple[date, date] | None
+    hyperparameters: dict[str, Any]
+    metrics: dict[str, float]
+    history: dict[str, list[float]] = field(default_factory=dict)
+    train_seconds: float = 0.0
+
+    def predict(self, inputs: pd.DataFrame) -> pd.DataFrame:
+        """Predictions made at each close (see :func:`predict_frame`)."""
+        return predict_frame(self, inputs)
+
+
+def train_command_for(variant: str) -> str:
+    """The command that trains a variant's timeline."""
+    from ..store import train_command
+    from . import timeline_name
+
+    return train_command(timeline_name(variant))
 
 CLIP = 8.0  # standardised features are clipped to +-8 so an outlier day cannot push the network off its domain
 

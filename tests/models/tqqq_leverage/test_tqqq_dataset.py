@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from models.tqqq_leverage.dataset import INPUT_COLUMNS, DataGapError, InputError, align_inputs
 from models.tqqq_leverage.features import (
     COMPACT_FEATURES,
     FEATURE_NAMES,
@@ -18,7 +19,6 @@ from models.tqqq_leverage.features import (
     complete_rows,
     feature_windows,
 )
-from models.tqqq_leverage.inputs import INPUT_COLUMNS, DataGapError, InputError, align_inputs
 
 
 def _series(index, values):
