@@ -53,6 +53,8 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import pandas as pd
 
+from ..lean_history import midnight
+
 __all__ = ["INPUT_COLUMNS", "DEFAULT_FILL_LIMITS", "InputError", "DataGapError", "as_close_series", "align_inputs",
            "check_inputs", "NOMINAL_LEVERAGE", "daily_returns", "drag", "ratio_leverage", "rolling_leverage",
            "BaselineParams", "DEFAULT_BASELINE", "TQQQ_EXPENSE_RATIO", "PERIODS_PER_YEAR", "baseline_drag",
@@ -94,7 +96,7 @@ def as_close_series(data: pd.Series | pd.DataFrame, name: str) -> pd.Series:
         raise InputError(f"{name}: index must hold dates ({exc})") from exc
     if index.tz is not None:
         index = index.tz_localize(None)
-    index = index.normalize()
+    index = midnight(index)
     if index.has_duplicates:
         raise InputError(f"{name}: duplicate dates, e.g. {index[index.duplicated()][0].date()}; "
                          "pass one value per session")
