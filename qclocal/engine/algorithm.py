@@ -630,7 +630,7 @@ class QCAlgorithm:
             start = self.to_algorithm_time(bar_count_start(sub.hours, local_end, res, count, sub.extended_hours),
                                            sub.hours.time_zone)
         end_ns, values, close_only = history_bars(sub, self._data_folder, start, end)
-        times = pd.to_datetime(end_ns)
+        times = pd.DatetimeIndex(np.asarray(end_ns, dtype=np.int64).view("datetime64[ns]"))
         if sub.kind == "custom":
             frame = pd.DataFrame({"value": values[:, 0]}, index=times)
         else:

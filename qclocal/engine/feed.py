@@ -8,6 +8,7 @@ bar at each expected bar time of the subscription's resolution that has no bar.
 
 from __future__ import annotations
 
+import os
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -277,23 +278,34 @@ def history_bars(sub: Subscription, data_folder: Path, start: datetime, end: dat
     return end_ns, values, _is_close_only(sub, data_folder)
 
 
+@lru_cache(maxsize=4096)
+def _file_paths(data_folder: str, kind: str, tickers: tuple[str, ...], folder: str, factor_ticker: str
+                ) -> tuple[str, ...]:
+    paths = [lean_format.bar_file(Path(data_folder), kind, t, folder) for t in tickers]
+    if kind == "equity":
+        paths.append(lean_format.factor_file_path(Path(data_folder), factor_ticker))
+    return tuple(str(p) for p in paths)
+
+
+@lru_cache(maxsize=64)
+def _resolved(data_folder: str) -> str:
+    return str(Path(data_folder).resolve())
+
+
 def _file_stamps(sub: Subscription, data_folder: Path) -> tuple:
     tickers = sorted({t for _, t in sub.map_file.rows}) if sub.map_file is not None else [sub.ticker]
-    paths = [lean_format.bar_file(data_folder, sub.kind, t, sub.resolution.folder) for t in tickers]
-    if sub.kind == "equity":
-        paths.append(lean_format.factor_file_path(data_folder, sub.factor_ticker))
     stamps = []
-    for path in paths:
+    for path in _file_paths(str(data_folder), sub.kind, tuple(tickers), sub.resolution.folder, sub.factor_ticker):
         try:
-            stat = path.stat()
-            stamps.append((str(path), stat.st_size, stat.st_mtime_ns))
+            stat = os.stat(path)
+            stamps.append((path, stat.st_size, stat.st_mtime_ns))
         except FileNotFoundError:
-            stamps.append((str(path), -1, -1))
+            stamps.append((path, -1, -1))
     return tuple(stamps)
 
 
 def _prepared(sub: Subscription, data_folder: Path) -> _Prepared:
-    key = (str(Path(data_folder).resolve()), sub.symbol, sub.kind, sub.resolution, sub.hours, sub.extended_hours,
+    key = (_resolved(str(data_folder)), sub.symbol, sub.kind, sub.resolution, sub.hours, sub.extended_hours,
            sub.normalization, sub.data_type, sub.ticker, sub.map_file, _file_stamps(sub, data_folder))
     cached = _PREPARED.get(key)
     if cached is not None:

@@ -100,12 +100,14 @@ def as_close_series(data: pd.Series | pd.DataFrame, name: str) -> pd.Series:
     if index.has_duplicates:
         raise InputError(f"{name}: duplicate dates, e.g. {index[index.duplicated()][0].date()}; "
                          "pass one value per session")
+    raw = np.asarray(series)
     try:
-        values = pd.to_numeric(pd.Series(np.asarray(series), index=index), errors="raise").astype(float)
+        values = pd.Series(raw.copy(), index=index) if raw.dtype == np.float64 else \
+            pd.to_numeric(pd.Series(raw, index=index), errors="raise").astype(float)
     except (TypeError, ValueError) as exc:
         raise InputError(f"{name}: values must be numeric ({exc})") from exc
     values.name = name
-    return values.sort_index()
+    return values if index.is_monotonic_increasing else values.sort_index()
 
 
 def _fill_gaps(series: pd.Series, name: str, limit: int) -> pd.Series:
