@@ -15,9 +15,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
-__all__ = ["HistoryError", "ticker_of", "normalise", "wide", "per_symbol"]
+__all__ = ["HistoryError", "ticker_of", "midnight", "normalise", "wide", "per_symbol"]
 
 _FIX = (
     "check the subscription (add_equity / add_data) and the date range; for local runs create the data with "
@@ -37,11 +38,21 @@ def ticker_of(symbol: Any) -> str:
     return str(symbol)
 
 
-def normalise(history: pd.DataFrame) -> pd.DataFrame:
-    """``history`` re-indexed by ``(symbol: ticker str, time: date at midnight)``, sorted, lowercase columns.
+_DAY_NS = 86_400 * 10**9
 
-    Raises :class:`HistoryError` when it is empty, not indexed by ``(symbol, time)``, or holds two bars for
-    one ticker on one date (intraday bars: resample them first, or request daily resolution).
+
+def midnight(index: pd.DatetimeIndex) -> pd.DatetimeIndex:
+    """``index.normalize()`` of a tz-naive index without inferring a frequency (that inference costs more than
+    the rest of a daily history step); NaT stays NaT."""
+    stamps = index.asi8
+    days = np.where(index.isna(), stamps, stamps - stamps % _DAY_NS)
+    return pd.DatetimeIndex(days.view("datetime64[ns]"), name=index.name)
+
+
+def _labels(history: pd.DataFrame) -> tuple[pd.Index, np.ndarray, pd.DatetimeIndex, np.ndarray]:
+    """``(tickers, ticker code per row, dates, date code per row)`` of a history() frame, both label sets sorted.
+
+    Works on the index's levels (one ticker per distinct Symbol, one date per distinct time), not per row.
     """
     if not isinstance(history, pd.DataFrame):
         raise HistoryError(f"expected the DataFrame returned by history(), got {type(history).__name__}")
@@ -56,25 +67,46 @@ def normalise(history: pd.DataFrame) -> pd.DataFrame:
     names = list(index.names)
     symbol_level = names.index("symbol") if "symbol" in names else 0
     time_level = names.index("time") if "time" in names else 1 - symbol_level
-    raw_symbols = index.get_level_values(symbol_level)
-    mapping = {symbol: ticker_of(symbol) for symbol in pd.unique(raw_symbols)}
-    tickers = pd.Index([mapping[s] for s in raw_symbols], dtype=object)
+    symbol_codes, time_codes = index.codes[symbol_level], index.codes[time_level]
+    if (symbol_codes < 0).any() or (time_codes < 0).any():
+        raise HistoryError("history() index holds a missing symbol or time label")
     try:
-        times = pd.DatetimeIndex(index.get_level_values(time_level))
+        times = pd.DatetimeIndex(index.levels[time_level])
     except (TypeError, ValueError) as exc:
         raise HistoryError(f"history() time level is not datetime-like: {exc}") from exc
     if times.tz is not None:
         times = times.tz_localize(None)
+    ticker_of_level = np.array([ticker_of(s) for s in index.levels[symbol_level]], dtype=object)
+    ticker_codes, tickers = pd.factorize(ticker_of_level, sort=True)
+    day_codes, days = pd.factorize(midnight(times), sort=True)
+    return (pd.Index(tickers, dtype=object), ticker_codes[symbol_codes], pd.DatetimeIndex(days),
+            day_codes[time_codes])
+
+
+def _check_unique(tickers: pd.Index, ticker_codes: np.ndarray, days: pd.DatetimeIndex, day_codes: np.ndarray
+                  ) -> None:
+    keys = ticker_codes.astype(np.int64) * len(days) + day_codes
+    unique, first = np.unique(keys, return_index=True)
+    if len(unique) < len(keys):
+        row = np.setdiff1d(np.arange(len(keys)), first)[0]
+        raise HistoryError(
+            f"history() has more than one bar for {tickers[ticker_codes[row]]} on {days[day_codes[row]].date()}: "
+            "these helpers expect daily (or coarser) bars; request Resolution.DAILY or resample intraday bars first"
+        )
+
+
+def normalise(history: pd.DataFrame) -> pd.DataFrame:
+    """``history`` re-indexed by ``(symbol: ticker str, time: date at midnight)``, sorted, lowercase columns.
+
+    Raises :class:`HistoryError` when it is empty, not indexed by ``(symbol, time)``, or holds two bars for
+    one ticker on one date (intraday bars: resample them first, or request daily resolution).
+    """
+    tickers, ticker_codes, days, day_codes = _labels(history)
+    _check_unique(tickers, ticker_codes, days, day_codes)
     frame = history.copy()
     frame.columns = [str(c).lower() for c in frame.columns]
-    frame.index = pd.MultiIndex.from_arrays([tickers, times.normalize()], names=["symbol", "time"])
-    duplicated = frame.index.duplicated()
-    if duplicated.any():
-        ticker, day = frame.index[duplicated][0]
-        raise HistoryError(
-            f"history() has more than one bar for {ticker} on {day.date()}: these helpers expect daily (or "
-            "coarser) bars; request Resolution.DAILY or resample intraday bars first"
-        )
+    frame.index = pd.MultiIndex(levels=[tickers, days], codes=[ticker_codes, day_codes], names=["symbol", "time"],
+                                verify_integrity=False)
     return frame.sort_index()
 
 
@@ -89,12 +121,12 @@ def _check_tickers(available: Sequence[str], tickers: Iterable[str] | None) -> l
     return wanted
 
 
-def _check_columns(frame: pd.DataFrame, columns: Iterable[str]) -> list[str]:
+def _check_columns(available: Sequence[str], columns: Iterable[str]) -> list[str]:
     wanted = [str(c).lower() for c in columns]
-    missing = [c for c in wanted if c not in frame.columns]
+    missing = [c for c in wanted if c not in available]
     if missing:
         raise HistoryError(
-            f"history() has no column {missing}; it has {list(frame.columns)} (trade bars have "
+            f"history() has no column {missing}; it has {list(available)} (trade bars have "
             "open/high/low/close/volume, custom data such as FRED has 'value')"
         )
     return wanted
@@ -107,9 +139,17 @@ def wide(
 
     ``tickers`` selects and orders the columns; a ticker absent from ``history`` raises :class:`HistoryError`.
     """
-    frame = normalise(history)
-    (column,) = _check_columns(frame, [field])
-    table = frame[column].unstack(level="symbol")
+    labels, ticker_codes, days, day_codes = _labels(history)
+    _check_unique(labels, ticker_codes, days, day_codes)
+    lower = [str(c).lower() for c in history.columns]
+    (column,) = _check_columns(lower, [field])
+    values = history.iloc[:, lower.index(column)].to_numpy()
+    if values.dtype == np.float64:  # scatter into the (date, ticker) grid: what unstack gives, without its cost
+        grid = np.full((len(days), len(labels)), np.nan)
+        grid[day_codes, ticker_codes] = values
+        table = pd.DataFrame(grid, index=days, columns=labels)
+    else:
+        table = normalise(history)[column].unstack(level="symbol")
     columns = _check_tickers(list(table.columns), tickers)
     table = table[columns]
     table.columns = pd.Index(columns, dtype=object)
@@ -126,7 +166,7 @@ def per_symbol(
     :class:`HistoryError`.
     """
     frame = normalise(history)
-    keep = _check_columns(frame, columns) if columns is not None else list(frame.columns)
+    keep = _check_columns(list(frame.columns), columns) if columns is not None else list(frame.columns)
     available = list(pd.unique(frame.index.get_level_values("symbol")))
     result: dict[str, pd.DataFrame] = {}
     for ticker in _check_tickers(available, tickers):

@@ -1,6 +1,7 @@
 """The per-bar pieces of the tqqq_leverage decision, old way against new way, timed in one process (ratios are
 robust to machine load): the network call (Keras eager vs the numpy forward pass), the features (all 89 vs the
-model's 14 by name) and history() (a fresh stream per request vs the cache).
+model's 14 by name with pandas vs on arrays with feature_values) and history() (a fresh stream per request vs
+the cache), and the algorithm's whole data step (history(), wide(), align_inputs()).
 
     python benchmarks/ml_backtests/components.py --root /tmp/mlbench     # after run.py setup
 """
@@ -37,7 +38,7 @@ def main() -> None:
     from models.lean_history import wide
     from models.tqqq_leverage import numpy_layers  # noqa: F401
     from models.tqqq_leverage.dataset import align_inputs
-    from models.tqqq_leverage.features import COMPACT_FEATURES, build_features
+    from models.tqqq_leverage.features import COMPACT_FEATURES, build_features, feature_values
 
     from qclocal.engine import algorithm as algorithm_module
     from qclocal.engine import feed
@@ -71,6 +72,14 @@ def main() -> None:
     inputs = align_inputs(closes["QQQ"], closes["TQQQ"], closes["VIX"], closes["VIX3M"], closes["IRX"], closes["TNX"])
     results["features_all_ms"] = _cpu_ms(lambda: build_features(inputs)[list(COMPACT_FEATURES)], args.repeat)
     results["features_by_name_ms"] = _cpu_ms(lambda: build_features(inputs, COMPACT_FEATURES), args.repeat)
+    results["features_arrays_ms"] = _cpu_ms(lambda: feature_values(inputs, COMPACT_FEATURES), args.repeat)
+    results["features_max_abs_difference"] = float(np.abs(
+        feature_values(inputs, COMPACT_FEATURES) - build_features(inputs, COMPACT_FEATURES).to_numpy())[-10:].max())
+
+    def decision_inputs():  # the algorithm's whole data step: history(), wide(), align_inputs()
+        frame = wide(history(), "close")
+        return align_inputs(frame["QQQ"], frame["TQQQ"], frame["VIX"], frame["VIX3M"], frame["IRX"], frame["TNX"])
+    results["history_wide_align_ms"] = _cpu_ms(decision_inputs, args.repeat)
 
     model_file = sorted((args.root / "shared" / "storage" / "tqqq_leverage").glob("*/model.keras"))[-1]
     fast = load_keras(model_file)

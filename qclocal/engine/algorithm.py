@@ -591,18 +591,17 @@ class QCAlgorithm:
         securities = [self._security_of(s) for s in syms]
         if len(args) >= 1 and isinstance(args[-1], Resolution):
             resolution, args = args[-1], args[:-1]
-        frames = []
-        for security in securities:
-            frames.append(self._history_one(security, args, resolution, kwargs))
-        non_empty = [f for f in frames if len(f)]
-        if not non_empty:
+        parts = [(security.symbol, self._history_one(security, args, resolution, kwargs)) for security in securities]
+        parts = [(symbol, frame) for symbol, frame in parts if len(frame)]
+        if not parts:
             return pd.DataFrame(columns=["open", "high", "low", "close", "volume"])
-        out = pd.concat(non_empty)
+        out = _stack_history(parts)
         self._history_points += len(out)
         return out
 
     def _history_one(self, security: Security, args: tuple, resolution: Resolution | None, kwargs: dict
                      ) -> pd.DataFrame:
+        """One security's bars, indexed by bar end time."""
         sub0 = next(s for s in security.subscriptions if s.data_type != "quote")
         res = Resolution(resolution) if resolution is not None else sub0.resolution
         mode = kwargs.get("data_normalization_mode", sub0.normalization)
@@ -631,7 +630,7 @@ class QCAlgorithm:
             start = self.to_algorithm_time(bar_count_start(sub.hours, local_end, res, count, sub.extended_hours),
                                            sub.hours.time_zone)
         end_ns, values, close_only = history_bars(sub, self._data_folder, start, end)
-        times = pd.to_datetime(end_ns)
+        times = pd.DatetimeIndex(np.asarray(end_ns, dtype=np.int64).view("datetime64[ns]"))
         if sub.kind == "custom":
             frame = pd.DataFrame({"value": values[:, 0]}, index=times)
         else:
@@ -640,8 +639,6 @@ class QCAlgorithm:
                 frame["volume"] = np.nan  # unknown, never zero: the ticker was imported from a close-only file
             if res == Resolution.MINUTE and sub.kind == "equity":
                 frame = self._with_quotes(frame, sub, start, end)
-        frame.index = pd.MultiIndex.from_arrays([[security.symbol] * len(frame), frame.index],
-                                                names=["symbol", "time"])
         return frame
 
     def _with_quotes(self, trades: pd.DataFrame, sub: Subscription, start: datetime | None, end: datetime
@@ -762,6 +759,25 @@ def bar_count_start(hours: Any, end: datetime, resolution: Resolution, count: in
         midnight = datetime.combine(end.date(), time())
         current = midnight + (end - midnight) // step * step
     return _count_back(hours, current, step, count, extended) if count > 0 else current
+
+
+def _stack_history(parts: list[tuple[Symbol, pd.DataFrame]]) -> pd.DataFrame:
+    """The securities' frames stacked under a (symbol, time) MultiIndex, as ``pd.concat`` of each frame indexed by
+    ``MultiIndex.from_arrays`` would give, but built from codes: hashing a Symbol per row and concatenating
+    frames cost more than the daily decision of an ML algorithm."""
+    columns = parts[0][1].columns
+    if any(not frame.columns.equals(columns) for _, frame in parts):  # e.g. custom data beside trade bars
+        return pd.concat([frame.set_axis(pd.MultiIndex.from_arrays([[symbol] * len(frame), frame.index],
+                                                                   names=["symbol", "time"]))
+                          for symbol, frame in parts])
+    symbols = pd.Categorical([symbol for symbol, _ in parts])  # levels as from_arrays orders them
+    lengths = [len(frame) for _, frame in parts]
+    times, time_codes = np.unique(np.concatenate([frame.index.asi8 for _, frame in parts]), return_inverse=True)
+    index = pd.MultiIndex(levels=[symbols.categories, pd.DatetimeIndex(times.view("datetime64[ns]"))],
+                          codes=[np.repeat(symbols.codes, lengths), time_codes], names=["symbol", "time"],
+                          verify_integrity=False)
+    values = np.concatenate([frame.to_numpy(dtype=float) for _, frame in parts])
+    return pd.DataFrame(values, index=index, columns=columns)
 
 
 @lru_cache(maxsize=1024)

@@ -8,6 +8,7 @@ bar at each expected bar time of the subscription's resolution that has no bar.
 
 from __future__ import annotations
 
+import os
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -221,12 +222,26 @@ def _is_close_only(sub: Subscription, data_folder: Path) -> bool:
 
 
 # -- history(): the whole file's prepared bars, cached -------------------------------------------------------
-@dataclass(frozen=True)
+@dataclass
 class _Prepared:
     stamps: np.ndarray            # datetime64[ns] of each bar as stored in the file (what _read_frame filters on)
     begin: pd.DatetimeIndex
     finish: pd.DatetimeIndex
     values: np.ndarray
+    served: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None  # see _served
+
+
+def _served(sub: Subscription, prepared: _Prepared) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(end_ns, values, position of each file bar)`` of the whole file after ``_window``'s per-request steps
+    (fill-forward, algorithm time), computed once. A request's bars are then a slice of it: fill-forward only
+    repeats the previous real bar on the expected sessions without one, so over the whole file it adds the same
+    bars a request adds after its first real bar, up to the file's last date."""
+    if prepared.served is None:
+        last = pd.Timestamp(prepared.stamps[-1]).to_pydatetime().replace(hour=23, minute=59, second=59)
+        end_ns, _, values, filled = _window(sub, prepared.begin, prepared.finish, prepared.values,
+                                            datetime(1900, 1, 1), last)
+        prepared.served = (end_ns, values, np.flatnonzero(~filled))
+    return prepared.served
 
 
 _PREPARED: OrderedDict[tuple, _Prepared] = OrderedDict()
@@ -253,27 +268,44 @@ def history_bars(sub: Subscription, data_folder: Path, start: datetime, end: dat
     low = np.datetime64(start.date(), "ns")
     high = np.datetime64(end.date() + timedelta(days=1), "ns")
     rows = (prepared.stamps >= low) & (prepared.stamps < high)
+    if rows.any() and sub.hours.time_zone == ALGORITHM_TZ and end.date() <= pd.Timestamp(prepared.stamps[-1]).date():
+        # the request's bars from the whole file served once: those after its first file bar, in (start, end]
+        all_end, all_values, position = _served(sub, prepared)
+        keep = (all_end > pd.Timestamp(start).value) & (all_end <= pd.Timestamp(end).value)
+        keep[:position[int(np.argmax(rows))]] = False
+        return all_end[keep], all_values[keep], _is_close_only(sub, data_folder)
     end_ns, _, values, _ = _window(sub, prepared.begin[rows], prepared.finish[rows], prepared.values[rows], start, end)
     return end_ns, values, _is_close_only(sub, data_folder)
 
 
+@lru_cache(maxsize=4096)
+def _file_paths(data_folder: str, kind: str, tickers: tuple[str, ...], folder: str, factor_ticker: str
+                ) -> tuple[str, ...]:
+    paths = [lean_format.bar_file(Path(data_folder), kind, t, folder) for t in tickers]
+    if kind == "equity":
+        paths.append(lean_format.factor_file_path(Path(data_folder), factor_ticker))
+    return tuple(str(p) for p in paths)
+
+
+@lru_cache(maxsize=64)
+def _resolved(data_folder: str) -> str:
+    return str(Path(data_folder).resolve())
+
+
 def _file_stamps(sub: Subscription, data_folder: Path) -> tuple:
     tickers = sorted({t for _, t in sub.map_file.rows}) if sub.map_file is not None else [sub.ticker]
-    paths = [lean_format.bar_file(data_folder, sub.kind, t, sub.resolution.folder) for t in tickers]
-    if sub.kind == "equity":
-        paths.append(lean_format.factor_file_path(data_folder, sub.factor_ticker))
     stamps = []
-    for path in paths:
+    for path in _file_paths(str(data_folder), sub.kind, tuple(tickers), sub.resolution.folder, sub.factor_ticker):
         try:
-            stat = path.stat()
-            stamps.append((str(path), stat.st_size, stat.st_mtime_ns))
+            stat = os.stat(path)
+            stamps.append((path, stat.st_size, stat.st_mtime_ns))
         except FileNotFoundError:
-            stamps.append((str(path), -1, -1))
+            stamps.append((path, -1, -1))
     return tuple(stamps)
 
 
 def _prepared(sub: Subscription, data_folder: Path) -> _Prepared:
-    key = (str(Path(data_folder).resolve()), sub.symbol, sub.kind, sub.resolution, sub.hours, sub.extended_hours,
+    key = (_resolved(str(data_folder)), sub.symbol, sub.kind, sub.resolution, sub.hours, sub.extended_hours,
            sub.normalization, sub.data_type, sub.ticker, sub.map_file, _file_stamps(sub, data_folder))
     cached = _PREPARED.get(key)
     if cached is not None:

@@ -53,6 +53,8 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import pandas as pd
 
+from ..lean_history import midnight
+
 __all__ = ["INPUT_COLUMNS", "DEFAULT_FILL_LIMITS", "InputError", "DataGapError", "as_close_series", "align_inputs",
            "check_inputs", "NOMINAL_LEVERAGE", "daily_returns", "drag", "ratio_leverage", "rolling_leverage",
            "BaselineParams", "DEFAULT_BASELINE", "TQQQ_EXPENSE_RATIO", "PERIODS_PER_YEAR", "baseline_drag",
@@ -94,16 +96,18 @@ def as_close_series(data: pd.Series | pd.DataFrame, name: str) -> pd.Series:
         raise InputError(f"{name}: index must hold dates ({exc})") from exc
     if index.tz is not None:
         index = index.tz_localize(None)
-    index = index.normalize()
+    index = midnight(index)
     if index.has_duplicates:
         raise InputError(f"{name}: duplicate dates, e.g. {index[index.duplicated()][0].date()}; "
                          "pass one value per session")
+    raw = np.asarray(series)
     try:
-        values = pd.to_numeric(pd.Series(np.asarray(series), index=index), errors="raise").astype(float)
+        values = pd.Series(raw.copy(), index=index) if raw.dtype == np.float64 else \
+            pd.to_numeric(pd.Series(raw, index=index), errors="raise").astype(float)
     except (TypeError, ValueError) as exc:
         raise InputError(f"{name}: values must be numeric ({exc})") from exc
     values.name = name
-    return values.sort_index()
+    return values if index.is_monotonic_increasing else values.sort_index()
 
 
 def _fill_gaps(series: pd.Series, name: str, limit: int) -> pd.Series:

@@ -40,14 +40,16 @@ out (measured on real data: +20% terminal-wealth error out of sample without the
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from ..array_series import ArraySeries
 from .dataset import NOMINAL_LEVERAGE, PERIODS_PER_YEAR, InputError, baseline_drag, check_inputs
 
 __all__ = ["WINDOW", "FEATURE_NAMES", "COMPACT_FEATURES", "SCALE_FLOORS", "WARMUP_SESSIONS", "FeatureError",
-           "build_features", "check_feature_names", "complete_rows", "feature_windows", "scale_floors", "RangeScaler"]
+           "build_features", "feature_values", "check_feature_names", "complete_rows", "feature_windows", "scale_floors", "RangeScaler"]
 
 WINDOW = 10
 # Sessions of history for one complete row: a 252-day z-score of a 21-session volatility (22 prices + 251).
@@ -82,6 +84,16 @@ def _slope(cov: pd.Series, var: pd.Series) -> pd.Series:
 
 def _flag(condition: pd.Series, known: pd.Series) -> pd.Series:
     return condition.astype(float).where(known.notna())
+
+
+def _mean(*series: pd.Series) -> pd.Series:
+    """The row mean, NaN where any term is NaN."""
+    if all(isinstance(s, pd.Series) for s in series):
+        return pd.concat(series, axis=1).mean(axis=1, skipna=False)
+    return ArraySeries(np.stack([s.values for s in series]).mean(axis=0))
+
+
+_DAY_NS = 86_400 * 10**9
 
 
 Definition = Callable[["_Parts"], pd.Series]
@@ -193,8 +205,8 @@ _DEFINITIONS: dict[str, Definition] = {
     "rate_curve_inverted": lambda p: _flag(p["rate_curve_slope"] < 0, p["rate_curve_slope"]),
     "rate_regime_252": lambda p: p["rate_irx"] - p["rate_irx"].rolling(252, min_periods=252).mean(),
     # -- regimes
-    "regime_stress_index": lambda p: pd.concat([p["vix_zscore_252"], _zscore(p["qqq_vol_21"], 252),
-                                                -_zscore(p["qqq_ret_21"], 252)], axis=1).mean(axis=1, skipna=False),
+    "regime_stress_index": lambda p: _mean(p["vix_zscore_252"], _zscore(p["qqq_vol_21"], 252),
+                                           -_zscore(p["qqq_ret_21"], 252)),
     "regime_bull": lambda p: _flag(p["qqq_sma_gap_200"] > 0, p["qqq_sma_gap_200"]),
     "_median_vol": lambda p: p["qqq_vol_21"].rolling(252, min_periods=252).median(),
     "regime_high_vol": lambda p: _flag(p["qqq_vol_21"] > p["_median_vol"], p["_median_vol"]),
@@ -202,18 +214,25 @@ _DEFINITIONS: dict[str, Definition] = {
     "regime_trend_strength": lambda p: p["qqq_sma_gap_50"] / p["qqq_vol_63"],
     "regime_deep_drawdown": lambda p: _flag(p["qqq_drawdown_252"] < -0.1, p["qqq_drawdown_252"]),
     # -- calendar
-    "cal_friday": lambda p: pd.Series((p.index.dayofweek == 4).astype(float), index=p.index),
-    "cal_days_since_prev": lambda p: pd.Series(p.index, index=p.index).diff().dt.days.astype(float),
+    "cal_friday": lambda p: p.series((p.index.dayofweek == 4).astype(float)),
+    "cal_days_since_prev": lambda p: p.series(np.concatenate([[np.nan], np.diff(p.index.asi8) // _DAY_NS]).astype(float)),
 }
 
 
 class _Parts:
-    """The features of one input table, each computed on first use and kept."""
+    """The features of one input table, each computed on first use and kept: pandas Series, or
+    :class:`~models.array_series.ArraySeries` (same formulas on plain arrays) when ``arrays``."""
 
-    def __init__(self, inputs: pd.DataFrame):
-        self.inputs = inputs
+    def __init__(self, inputs: pd.DataFrame, arrays: bool = False):
         self.index = pd.DatetimeIndex(inputs.index)
-        self._values: dict[str, pd.Series] = {}
+        self.arrays = arrays
+        self.inputs: Any = {c: ArraySeries(inputs[c].to_numpy(dtype=float)) for c in inputs.columns} if arrays \
+            else inputs
+        self._values: dict[str, Any] = {}
+
+    def series(self, values: np.ndarray) -> Any:
+        """``values`` (one per row) in this table's type."""
+        return ArraySeries(values) if self.arrays else pd.Series(values, index=self.index)
 
     def __getitem__(self, name: str) -> pd.Series:
         value = self._values.get(name)
@@ -235,6 +254,19 @@ def build_features(inputs: pd.DataFrame, names: Sequence[str] | None = None) -> 
     frame = pd.DataFrame({name: parts[name] for name in names}, index=inputs.index)
     frame = frame.replace([np.inf, -np.inf], np.nan)
     return frame[list(names)].astype(float)
+
+
+def feature_values(inputs: pd.DataFrame, names: Sequence[str]) -> np.ndarray:
+    """``build_features(inputs, names).to_numpy()`` computed on plain arrays (:mod:`models.array_series`): the
+    same formulas without pandas' per-operation overhead, equal to rounding. For per-bar prediction."""
+    check_inputs(inputs)
+    names = check_feature_names(names)
+    parts = _Parts(inputs, arrays=True)
+    values = np.empty((len(inputs), len(names)))
+    for column, name in enumerate(names):
+        values[:, column] = parts[name].values
+    values[np.isinf(values)] = np.nan
+    return values
 
 
 def complete_rows(features: pd.DataFrame) -> pd.Series:

@@ -26,6 +26,7 @@ from .features import (
     RangeScaler,
     build_features,
     complete_rows,
+    feature_values,
     feature_windows,
 )
 
@@ -123,8 +124,7 @@ def run_network(network: Any, windows: np.ndarray, chunk: int = 4096) -> np.ndar
     return np.concatenate(parts)
 
 
-def _network_outputs(model: TrainedModel | Any, features: pd.DataFrame, ends: np.ndarray) -> tuple[np.ndarray, ...]:
-    values = features.to_numpy(dtype=float)
+def _network_outputs(model: TrainedModel | Any, values: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, ...]:
     first = max(0, int(ends.min()) - int(model.window) + 1) if len(ends) else 0
     block = values[first:]
     scaled = np.clip(model.scaler.transform(block), -CLIP, CLIP)
@@ -156,7 +156,7 @@ def predict_frame(model: TrainedModel | Any, inputs: pd.DataFrame) -> pd.DataFra
         full = pd.Series(complete).rolling(window, min_periods=window).sum().to_numpy() == window
         ends = np.flatnonzero(full)
         if len(ends):
-            leverage, residual = _network_outputs(model, features, ends)
+            leverage, residual = _network_outputs(model, features.to_numpy(dtype=float), ends)
             out.iloc[ends, 0] = leverage
             out.iloc[ends, 3] = residual
     out["baseline_drag"] = base
@@ -181,11 +181,13 @@ def predict_next(model: TrainedModel | Any, history: pd.DataFrame) -> LeveragePr
         base = float(baseline_drag(float(history["irx"].iloc[-1]), model.baseline))
         return LeveragePrediction(last.date(), float(model.baseline.leverage), base, base, model.variant,
                                   model.cutoff)
-    features = build_features(history, model.feature_names)
+    # the same formulas as build_features, on arrays (models.array_series): no pandas overhead per operation
+    features = feature_values(history, model.feature_names)
     window = int(model.window)
-    tail = features.iloc[-window:]
-    if len(tail) < window or not complete_rows(tail).all():
-        bad = [] if len(tail) < window else [n for n in tail.columns if not np.isfinite(tail[n]).all()]
+    tail = features[-window:]
+    if len(tail) < window or not np.isfinite(tail).all():
+        bad = [] if len(tail) < window else [n for n, ok in zip(model.feature_names, np.isfinite(tail).all(axis=0),
+                                                                     strict=True) if not ok]
         raise FeatureError(
             f"predict_next: the feature window ending {last.date()} is incomplete ({len(history)} sessions of "
             f"history; need about {required_history(model)} of QQQ, VIX, VIX3M, rates and at least 64 of TQQQ); "

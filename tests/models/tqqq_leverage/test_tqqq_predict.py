@@ -9,7 +9,13 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from models.tqqq_leverage.features import COMPACT_FEATURES, FEATURE_NAMES, FeatureError, build_features
+from models.tqqq_leverage.features import (
+    COMPACT_FEATURES,
+    FEATURE_NAMES,
+    FeatureError,
+    build_features,
+    feature_values,
+)
 from models.tqqq_leverage.model import ModelMismatchError, predict_frame, predict_next, required_history
 from models.tqqq_leverage.networks import build_compact
 from models.tqqq_leverage.training import train
@@ -42,6 +48,26 @@ def test_predict_next_equals_the_research_frame(planted, planted_model):
     # Only the last required_history() sessions matter.
     short = planted.inputs.iloc[2599 + 1 - required_history(planted_model):2600]
     assert predict_next(planted_model, short).leverage == pytest.approx(frame["leverage"].iloc[2599], rel=1e-6)
+
+
+@settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(start=st.integers(0, 2200), length=st.integers(1, 700), tqqq_from=st.integers(0, 500))
+def test_the_algorithms_array_features_equal_build_features_on_every_row(planted, start, length, tqqq_from):
+    """predict_next computes the features on arrays (feature_values): the same formulas as research's
+    build_features, equal on every row up to rounding, NaN in the same places (warm-up, a late TQQQ/VIX3M, a
+    flat IRX whose rolling deviation is exactly zero)."""
+    inputs = planted.inputs.iloc[start:start + length].copy()
+    inputs.iloc[:tqqq_from, 1] = np.nan
+    inputs.iloc[:tqqq_from // 2, 3] = np.nan
+    inputs.iloc[len(inputs) // 3:len(inputs) // 2, 4] = 1.25
+    reference = build_features(inputs).to_numpy()
+    values = feature_values(inputs, FEATURE_NAMES)
+    np.testing.assert_array_equal(np.isnan(values), np.isnan(reference))
+    # price z-scores subtract a 21-day mean of prices ~100 from the price: rounding of that mean (pandas' running
+    # sum against numpy's per-window sum) shows at 1e-11; the model's features agree to 1e-12
+    np.testing.assert_allclose(values, reference, rtol=1e-10, atol=1e-11)
+    compact = [FEATURE_NAMES.index(n) for n in COMPACT_FEATURES]
+    np.testing.assert_allclose(feature_values(inputs, COMPACT_FEATURES), reference[:, compact], rtol=0, atol=1e-12)
 
 
 @settings(max_examples=5, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
