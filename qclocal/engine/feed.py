@@ -73,6 +73,7 @@ class Stream:
         self.start_times: list[datetime] = _python_times(np.asarray(self.start, dtype="datetime64[ns]"))
         self.rows: list[list[float]] = self.values.tolist()
         self.ff_flags: list[bool] = self.fill_forward.tolist()
+        self.end_ints: list[int] = self.end_ns.tolist()
 
 
 _TIMES: OrderedDict[bytes, list[datetime]] = OrderedDict()
@@ -101,6 +102,9 @@ class EventStream:
 
     def __len__(self) -> int:
         return len(self.items)
+
+    def __post_init__(self) -> None:
+        self.end_ints: list[int] = self.end_ns.tolist()
 
 
 def _to_algorithm_tz(times: pd.DatetimeIndex, tz: str) -> pd.DatetimeIndex:
