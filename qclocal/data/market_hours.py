@@ -42,12 +42,21 @@ class ExchangeHours:
         self.late_opens = late_opens
         self._tables: dict[tuple[date, date], pd.DataFrame] = {}
         self._days: dict[tuple[int, int], list[date]] = {}
+        self._segments: dict[tuple[date, bool], tuple[tuple[datetime, datetime], ...]] = {}
 
     def is_trading_day(self, day: date) -> bool:
         return day not in self.holidays and any(s == "market" for s, _, _ in self._weekly.get(day.weekday(), []))
 
-    def segments(self, day: date, extended: bool = False) -> list[tuple[datetime, datetime]]:
-        """Open intervals of ``day`` (regular only, or including pre/post market)."""
+    def segments(self, day: date, extended: bool = False) -> tuple[tuple[datetime, datetime], ...]:
+        """Open intervals of ``day`` (regular only, or including pre/post market); kept per day, as orders and
+        fills ask for the same days again and again."""
+        key = (day, extended)
+        found = self._segments.get(key)
+        if found is None:
+            found = self._segments[key] = tuple(self._day_segments(day, extended))
+        return found
+
+    def _day_segments(self, day: date, extended: bool) -> list[tuple[datetime, datetime]]:
         if day in self.holidays:
             return []
         base = datetime.combine(day, time())
