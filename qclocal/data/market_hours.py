@@ -7,6 +7,7 @@ is a date a trading day, when does its regular (or extended) session open and cl
 from __future__ import annotations
 
 import json
+from bisect import bisect_left, bisect_right
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from pathlib import Path
@@ -40,12 +41,22 @@ class ExchangeHours:
         self.early_closes = early_closes
         self.late_opens = late_opens
         self._tables: dict[tuple[date, date], pd.DataFrame] = {}
+        self._days: dict[tuple[int, int], list[date]] = {}
+        self._segments: dict[tuple[date, bool], tuple[tuple[datetime, datetime], ...]] = {}
 
     def is_trading_day(self, day: date) -> bool:
         return day not in self.holidays and any(s == "market" for s, _, _ in self._weekly.get(day.weekday(), []))
 
-    def segments(self, day: date, extended: bool = False) -> list[tuple[datetime, datetime]]:
-        """Open intervals of ``day`` (regular only, or including pre/post market)."""
+    def segments(self, day: date, extended: bool = False) -> tuple[tuple[datetime, datetime], ...]:
+        """Open intervals of ``day`` (regular only, or including pre/post market); kept per day, as orders and
+        fills ask for the same days again and again."""
+        key = (day, extended)
+        found = self._segments.get(key)
+        if found is None:
+            found = self._segments[key] = tuple(self._day_segments(day, extended))
+        return found
+
+    def _day_segments(self, day: date, extended: bool) -> list[tuple[datetime, datetime]]:
         if day in self.holidays:
             return []
         base = datetime.combine(day, time())
@@ -90,12 +101,17 @@ class ExchangeHours:
         return any(a <= moment < b for a, b in self.segments(moment.date(), extended))
 
     def trading_days(self, start: date, end: date) -> list[date]:
-        days, d = [], start
-        while d <= end:
-            if self.is_trading_day(d):
-                days.append(d)
-            d += timedelta(days=1)
-        return days
+        """Trading days of [start, end] (a new list; the days of whole calendar years are computed once)."""
+        key = (start.year, end.year)
+        days = self._days.get(key)
+        if days is None:
+            days, d = [], date(start.year, 1, 1)
+            while d.year <= end.year:
+                if self.is_trading_day(d):
+                    days.append(d)
+                d += timedelta(days=1)
+            self._days[key] = days
+        return days[bisect_left(days, start):bisect_right(days, end)]
 
     def next_market_close(self, moment: datetime) -> datetime:
         d = moment.date()

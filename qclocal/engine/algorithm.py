@@ -123,6 +123,7 @@ class QCAlgorithm:
         self._subscriptions: list[Subscription] = []
         self._new_subscriptions: list[Subscription] = []
         self._indicators: dict[Symbol, list[tuple[Any, Resolution | None, Callable | None]]] = {}
+        self._indicator_registrations = 0   # the engine rebuilds its per-stream update lists when this changes
         self._universes: list[Callable] = []
         self._charts: dict[str, dict[str, list[tuple[datetime, float]]]] = {}
         self._runtime_statistics: dict[str, str] = {}
@@ -667,6 +668,7 @@ class QCAlgorithm:
                            selector: Callable | None = None) -> Any:
         sym = self._security_of(symbol).symbol
         self._indicators.setdefault(sym, []).append((indicator, resolution, selector))
+        self._indicator_registrations += 1
         return indicator
 
     def sma(self, symbol: Any, period: int, resolution: Resolution | None = None, selector: Callable | None = None):

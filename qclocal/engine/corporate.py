@@ -218,37 +218,46 @@ def corporate_events(symbol: Symbol, map_file: MapFile | None, factors: lean_for
     mapped = symbol.value
     if map_file is not None and map_file.has_data(start):
         mapped = map_file.ticker_on(start)
+    first = delist = None
+    if map_file is not None:
+        first, delist = map_file.first_date, map_file.delisting_date
+        map_rows, row = map_file.rows, 0   # rows[row] is the first map row dated on or after the day
     warned = delisted = False
     for day in tradable_dates:
-        at = datetime.combine(day, time())
-        if map_file is None or map_file.has_data(day):
+        if map_file is None or first <= day <= delist:
             i = rows.get(day)
-            has_next = i is not None and i + 1 < len(factors.dates)
-            if split is not None:
-                out.append((at, Split(symbol, at, split[1], split[0], SplitType.SPLIT_OCCURRED)))
-                split = None
-            if has_next and factors.split_factor[i] != factors.split_factor[i + 1]:
-                split = (factors.split_factor[i] / factors.split_factor[i + 1], factors.reference_price[i])
-                out.append((at, Split(symbol, at, last_raw_price(day), split[0], SplitType.WARNING)))
-            if dividend is not None:
-                ratio, ref = dividend
-                out.append((at, Dividend(symbol, at, round(ref - ref * ratio, 2), ref)))
-                dividend = None
-            if has_next and factors.price_factor[i] != factors.price_factor[i + 1]:
-                dividend = (factors.price_factor[i] / factors.price_factor[i + 1], factors.reference_price[i])
-            if map_file is not None:
-                new = map_file.ticker_on(day)
+            new = mapped
+            if map_file is not None:   # MapFile.ticker_on(day), the days ascending
+                while row < len(map_rows) - 1 and map_rows[row][0] < day:
+                    row += 1
+                new = map_rows[row][1]
+            if i is not None or split is not None or dividend is not None or new != mapped:  # else: nothing today
+                at = datetime.combine(day, time())
+                has_next = i is not None and i + 1 < len(factors.dates)
+                if split is not None:
+                    out.append((at, Split(symbol, at, split[1], split[0], SplitType.SPLIT_OCCURRED)))
+                    split = None
+                if has_next and factors.split_factor[i] != factors.split_factor[i + 1]:
+                    split = (factors.split_factor[i] / factors.split_factor[i + 1], factors.reference_price[i])
+                    out.append((at, Split(symbol, at, last_raw_price(day), split[0], SplitType.WARNING)))
+                if dividend is not None:
+                    ratio, ref = dividend
+                    out.append((at, Dividend(symbol, at, round(ref - ref * ratio, 2), ref)))
+                    dividend = None
+                if has_next and factors.price_factor[i] != factors.price_factor[i + 1]:
+                    dividend = (factors.price_factor[i] / factors.price_factor[i + 1], factors.reference_price[i])
                 if new != mapped:
                     out.append((at, SymbolChangedEvent(symbol, at, mapped, new)))
                     mapped = new
         if map_file is not None:
-            delist = map_file.delisting_date
             if not warned and day >= delist:
                 warned = True
+                at = datetime.combine(day, time())
                 out.append((at, Delisting(symbol, datetime.combine(delist, time()), last_raw_price(day),
                                      DelistingType.WARNING)))
             if not delisted and day > delist:
                 delisted = True
+                at = datetime.combine(day, time())
                 out.append((at, Delisting(symbol, datetime.combine(delist + timedelta(days=1), time()),
                                      last_raw_price(day), DelistingType.DELISTED)))
     return out

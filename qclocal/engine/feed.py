@@ -70,10 +70,26 @@ class Stream:
 
     def __post_init__(self) -> None:
         # python objects once per stream: building bars from numpy scalars per bar is the feed's hot path
-        self.end_times: list[datetime] = pd.DatetimeIndex(self.end_ns).to_pydatetime().tolist()
-        self.start_times: list[datetime] = pd.DatetimeIndex(self.start).to_pydatetime().tolist()
+        self.end_times: list[datetime] = _python_times(np.asarray(self.end_ns, dtype="datetime64[ns]"))
+        self.start_times: list[datetime] = _python_times(np.asarray(self.start, dtype="datetime64[ns]"))
         self.rows: list[list[float]] = self.values.tolist()
         self.ff_flags: list[bool] = self.fill_forward.tolist()
+        self.end_ints: list[int] = self.end_ns.tolist()
+
+
+_TIMES: OrderedDict[bytes, list[datetime]] = OrderedDict()
+
+
+def _python_times(stamps: np.ndarray) -> list[datetime]:
+    """``datetime`` objects of datetime64[ns] stamps. Subscriptions of one exchange and resolution share their bar
+    times, so the lists of the last few distinct arrays are kept and shared (datetimes are immutable)."""
+    key = stamps.tobytes()
+    times = _TIMES.get(key)
+    if times is None:
+        times = _TIMES[key] = pd.DatetimeIndex(stamps).to_pydatetime().tolist()
+        while len(_TIMES) > 16:
+            _TIMES.popitem(last=False)
+    return times
 
 
 @dataclass
@@ -87,6 +103,9 @@ class EventStream:
 
     def __len__(self) -> int:
         return len(self.items)
+
+    def __post_init__(self) -> None:
+        self.end_ints: list[int] = self.end_ns.tolist()
 
 
 def _to_algorithm_tz(times: pd.DatetimeIndex, tz: str) -> pd.DatetimeIndex:

@@ -195,7 +195,8 @@ def lean_type(qualname: str, guard_setting: bool = True) -> Callable[[type], typ
     Setting a writable LEAN property the class lacks raises too, once the outermost ``__init__`` has returned
     (``_lean_depth`` counts nested constructors, so subclasses may still set up their own state). Classes on the
     hot data path keep Python's own ``__setattr__`` (the guard costs ~50% of an indicator update): those with
-    ``__slots__`` (bars, data points, Symbol) and those registered with ``guard_setting=False`` (indicators).
+    ``__slots__`` (bars, data points, Symbol, orders, order events and fees) and those registered with
+    ``guard_setting=False`` (indicators).
     Setting a member they lack is an ``AttributeError``."""
     def decorate(cls: type) -> type:
         LEAN_TYPES[cls] = qualname

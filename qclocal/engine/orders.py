@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 
 @lean_type("QuantConnect.Orders.Order")
-@dataclass
+@dataclass(slots=True)
 class Order:
     id: int
     symbol: Symbol
@@ -103,20 +103,20 @@ class OrderTicket:
 
 
 @lean_type("QuantConnect.Securities.CashAmount")
-@dataclass
+@dataclass(slots=True)
 class CashAmount:
     amount: float
     currency: str = "USD"
 
 
 @lean_type("QuantConnect.Orders.Fees.OrderFee")
-@dataclass
+@dataclass(slots=True)
 class OrderFee:
     value: CashAmount = field(default_factory=lambda: CashAmount(0.0))
 
 
 @lean_type("QuantConnect.Orders.OrderEvent")
-@dataclass
+@dataclass(slots=True)
 class OrderEvent:
     order_id: int
     symbol: Symbol
@@ -147,6 +147,8 @@ class OrderEvent:
 # -- fee models -----------------------------------------------------------------------------------------
 @lean_type("QuantConnect.Orders.Fees.OrderFeeParameters")
 class OrderFeeParameters:
+    __slots__ = ("security", "order")
+
     def __init__(self, security: Security, order: Order):
         self.security = security
         self.order = order
@@ -226,6 +228,9 @@ class SubmitOrderRequest:
     """An order to submit, as LEAN's margin-call model hands it to ``on_margin_call`` (Common/Orders/
     SubmitOrderRequest.cs). Algorithms may build new ones there:
     ``SubmitOrderRequest(order_type, security_type, symbol, quantity, stop_price, limit_price, time, tag)``."""
+
+    __slots__ = ("order_type", "security_type", "symbol", "quantity", "stop_price", "limit_price", "time", "tag",
+                 "order_id", "asynchronous")
 
     def __init__(self, order_type: OrderType, security_type: Any, symbol: Symbol, quantity: float,
                  stop_price: float, limit_price: float, time: datetime, tag: str = "",

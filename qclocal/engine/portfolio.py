@@ -11,6 +11,7 @@ from qclocal.engine.enums import DataNormalizationMode
 from qclocal.engine.lean_api import lean_type
 from qclocal.engine.margin import DefaultMarginCallModel, check_margin_call_model
 from qclocal.engine.securities import HoldingsTotals, Security, SecurityHolding, SecurityManager
+from qclocal.engine.symbols import Symbol
 
 
 @lean_type("QuantConnect.Securities.Cash")
@@ -70,6 +71,10 @@ class Portfolio(DataDictionary):
         return [s for s in self._securities.values() if s.holdings.quantity != 0]
 
     def __getitem__(self, key: Any) -> SecurityHolding:
+        if type(key) is Symbol:   # the hot path (portfolio[symbol] per bar): a plain dict look-up
+            security = dict.get(self._securities, key)
+            if security is not None:
+                return security.holdings
         return self._securities[key].holdings
 
     def __contains__(self, key: object) -> bool:

@@ -122,6 +122,8 @@ class Engine:
         self._next_model_scan = datetime.min
         self._started = False   # streams added from now on are added during a time step
         self._margin_calls = MarginCallScan()
+        self._routes: dict[int, list[Callable[[Any], Any]]] = {}   # stream index -> its indicator updates
+        self._routes_version = -1
 
     # -- setup ----------------------------------------------------------------------------------------
     def _feed_start(self) -> datetime:
@@ -315,17 +317,19 @@ class Engine:
         # 2. gather data
         bars, quotes, custom = DataDictionary(), DataDictionary(), DataDictionary()
         events = _SliceEvents()
-        updates: list[tuple[Subscription, Any]] = []
+        updates: list[tuple[int, Subscription, Any]] = []
         user_data = False
-        while self.heap and self.heap[0][0] == t_ns:
-            _, idx = heapq.heappop(self.heap)
-            stream = self.streams[idx]
-            point = stream.items[stream.pos] if isinstance(stream, EventStream) else self._make_point(stream)
-            stream.pos += 1
-            if stream.pos < len(stream):
-                heapq.heappush(self.heap, (int(stream.end_ns[stream.pos]), idx))
+        heap, streams = self.heap, self.streams
+        while heap and heap[0][0] == t_ns:
+            _, idx = heapq.heappop(heap)
+            stream = streams[idx]
+            pos = stream.pos
+            point = stream.items[pos] if type(stream) is EventStream else self._make_point(stream, pos)
+            stream.pos = pos = pos + 1
+            if pos < len(stream.end_ints):
+                heapq.heappush(heap, (stream.end_ints[pos], idx))
             sub = stream.sub
-            if isinstance(stream, EventStream):
+            if type(stream) is EventStream:
                 user_data |= self._take_event(sub, point, events)
                 continue
             if sub.is_internal:
@@ -337,7 +341,7 @@ class Engine:
                 continue
             self.data_points += 1   # TimeSliceFactory counts the data of live subscriptions only
             user_data = True
-            updates.append((sub, point))
+            updates.append((idx, sub, point))
             if sub.data_type == "trade":
                 security.cache.update_trade(point)
                 bars[sub.symbol] = point
@@ -371,9 +375,11 @@ class Engine:
             for split in events.splits.values():
                 corporate_apply_split(algo, split)
         # 6. indicators
-        for sub, point in updates:
-            if sub.data_type != "quote":
-                self._update_indicators(sub, point)
+        if algo._indicators:
+            for idx, sub, point in updates:
+                if sub.data_type != "quote":
+                    for update in self._indicator_updates(idx, sub):
+                        update(point)
         # 7. on_splits, on_dividends, on_delistings, on_symbol_changed_events, then on_data
         for name in ("splits", "dividends", "delistings", "symbol_changed_events"):
             if len(getattr(events, name)):
@@ -447,40 +453,51 @@ class Engine:
         self.sampler.reset_start(algo.portfolio.total_portfolio_value, algo.portfolio.total_sale_volume)
         algo.on_warmup_finished()
 
-    def _make_point(self, stream: Stream) -> Any:
-        i = stream.pos
+    def _make_point(self, stream: Stream, i: int) -> Any:
         sub = stream.sub
-        end = stream.end_times[i]
-        start = stream.start_times[i]
         v = stream.rows[i]
-        ff = stream.ff_flags[i]
         if sub.data_type == "trade":
             cls = CloseOnlyTradeBar if stream.close_only else TradeBar
-            return cls(start, sub.symbol, v[0], v[1], v[2], v[3], v[4], end_time=end, is_fill_forward=ff)
+            return cls(stream.start_times[i], sub.symbol, v[0], v[1], v[2], v[3], v[4],
+                       end_time=stream.end_times[i], is_fill_forward=stream.ff_flags[i])
+        end = stream.end_times[i]
         if sub.data_type == "quote":
             bid = Bar(v[0], v[1], v[2], v[3]) if v[3] > 0 else None
             ask = Bar(v[5], v[6], v[7], v[8]) if v[8] > 0 else None
-            return QuoteBar(start, sub.symbol, bid, v[4], ask, v[9], end, ff)
+            return QuoteBar(stream.start_times[i], sub.symbol, bid, v[4], ask, v[9], end, stream.ff_flags[i])
         ctor = sub.custom_type if isinstance(sub.custom_type, type) and issubclass(sub.custom_type, BaseData) \
             else BaseData
         point = ctor()
         point.symbol, point.time, point.end_time, point.value = sub.symbol, end, end, float(v[0])
         return point
 
-    def _update_indicators(self, sub: Subscription, point: Any) -> None:
-        for indicator, resolution, selector in self.algo._indicators.get(sub.symbol, []):
-            if resolution is not None and Resolution(resolution) > sub.resolution:
-                if Resolution(resolution) != Resolution.DAILY:
-                    raise NotImplementedError("qclocal consolidates intraday data only to DAILY for indicators")
-                key = id(indicator)
-                cons = self._consolidators.setdefault(key, _DailyConsolidator(indicator, selector))
+    def _indicator_updates(self, idx: int, sub: Subscription) -> list[Callable[[Any], Any]]:
+        """What each bar of stream ``idx`` updates, in registration order; built again after a registration."""
+        if self._routes_version != self.algo._indicator_registrations:
+            self._routes_version = self.algo._indicator_registrations
+            self._routes.clear()
+        route = self._routes.get(idx)
+        if route is None:
+            route = self._routes[idx] = [self._indicator_update(sub, *registered)
+                                         for registered in self.algo._indicators.get(sub.symbol, [])]
+        return route
+
+    def _indicator_update(self, sub: Subscription, indicator: Any, resolution: Resolution | None,
+                          selector: Callable | None) -> Callable[[Any], Any]:
+        if resolution is not None and Resolution(resolution) > sub.resolution:
+            if Resolution(resolution) != Resolution.DAILY:
+                raise NotImplementedError("qclocal consolidates intraday data only to DAILY for indicators")
+            cons = self._consolidators.setdefault(id(indicator), _DailyConsolidator(indicator, selector))
+
+            def consolidate(point: Any) -> None:
                 sess = sub.hours.session(point.time.date())
                 cons.update(point, sess[1] if sess else None)
-                continue
-            if selector is None and isinstance(indicator, IndicatorBase):
-                indicator._update_data(point)   # the fast path for qclocal's indicators
-            else:
-                indicator.update(selector(point) if selector else point)
+            return consolidate
+        if selector is None and isinstance(indicator, IndicatorBase):
+            return indicator._update_data   # the fast path for qclocal's indicators
+        if selector is None:
+            return indicator.update
+        return lambda point: indicator.update(selector(point))
 
     # -- universe -------------------------------------------------------------------------------------
     def _select_universe(self, t: datetime) -> SecurityChanges | None:

@@ -99,6 +99,7 @@ def _point(symbol: Any, time: Any, value: float) -> IndicatorDataPoint:
 
 
 _new_point = object.__new__
+_isfinite = math.isfinite
 _NO_SYMBOL = object()   # IndicatorBase._last_symbol before the first input
 
 
@@ -250,11 +251,13 @@ class IndicatorBase:
             self._ingest(data, data, data.end_time, data.symbol)
             return
         value = data.close
-        if not math.isfinite(value):
+        if not _isfinite(value):
             raise ValueError(f"{self.name}: cannot update with a non-finite value {value!r}")
         point = _new_point(IndicatorDataPoint)
-        point.symbol, point.time, point.value = data.symbol, data.end_time, float(value)
-        self._ingest(data, point, point.time, point.symbol)
+        point.symbol = symbol = data.symbol
+        point.time = end_time = data.end_time
+        point.value = float(value)
+        self._ingest(data, point, end_time, symbol)
 
     def _ingest(self, data: Any, point: Any, end_time: Any, symbol: Any) -> None:
         last = self._last_symbol
@@ -282,7 +285,12 @@ class IndicatorBase:
             current = _new_point(IndicatorDataPoint)
             current.symbol, current.time, current.value = symbol, end_time, value
             self._current = current
-            self._window._add_unchecked(current)
+            window = self._window   # RollingWindow._add_unchecked, inline: this runs for every update
+            items = window._items
+            if len(items) == window._size:
+                window._removed = items.pop()
+            items.appendleft(current)
+            window._samples += 1
             if self._handlers:
                 self._updated(self, current)
 
