@@ -5,7 +5,7 @@ After each session's close (the daily bar), per pair: the spread of the training
 (``models.pairs_reversion.compute_features``, the function research uses) and P(reversion) from the pair's
 as-of model (newest cutoff strictly before the date). The rules (``PairTrader``): flat, P > the pair's threshold
 and |z| > entry-z: long the spread (buy A, sell B) when z < 0, short it when z > 0; exit after hold-days
-sessions or when z diverges beyond stop-z. Orders are market-on-open, so they fill at the next open; LEAN's
+sessions or when z diverges beyond stop-z. A pair is skipped on a day when a leg has no new (only a filled-forward) bar. Orders are market-on-open, so they fill at the next open; LEAN's
 default Interactive Brokers fees apply. signal=zscore is the plain z-score baseline: no classifier, exit on
 reversion (z crosses 0) or the stop. Parameters (config.json): start, end, cash, pairs, signal, thresholds
 (validation | source | a number), entry-z, hold-days, stop-z, notional, size-by-probability, hedge
@@ -64,6 +64,11 @@ class PairsReversion(QCAlgorithm):
             self.cutoff = loaded.cutoff
         return self.models
 
+    @staticmethod
+    def _fresh(data: Slice, symbol: Symbol) -> bool:
+        """True when today's slice holds a real (not filled-forward) bar for ``symbol``."""
+        return bool(data.bars.contains_key(symbol) and not data.bars[symbol].is_fill_forward)
+
     def _threshold(self, model: Any) -> float:
         if self.thresholds == "validation":
             return float(model.probability_threshold)
@@ -81,6 +86,10 @@ class PairsReversion(QCAlgorithm):
         lstm = self.signal == "lstm"   # the z-score baseline needs no network
         probabilities = pr.latest_probabilities(models, closes) if lstm else {}   # one call a day, all pairs
         for spec in self.specs:
+            stale = [t for t in (spec.a, spec.b) if not self._fresh(data, self.symbols[t])]
+            if stale:  # a leg's data ended or paused: its price is filled forward, and its order would not fill
+                self.debug(f"{self.time.date()} {spec.name}: no new bar for {', '.join(stale)}; no decision")
+                continue
             model = models[spec.name]
             pair = closes[[spec.a, spec.b]]
             z = float(pr.zscore(float(pr.spread(pair, model.stats).iloc[-1]), model.stats))

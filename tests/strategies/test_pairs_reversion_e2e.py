@@ -5,6 +5,8 @@ use only models cut off before each decision; plus the failure modes (no model, 
 from __future__ import annotations
 
 import re
+import shutil
+import zipfile
 from datetime import date, datetime
 
 import pandas as pd
@@ -120,3 +122,22 @@ def test_no_model_unknown_pair_and_bad_threshold_stop_with_clear_errors(workspac
     result, _ = backtest(workspace / "algorithms" / "pairs_reversion", dict(WINDOW, thresholds="high"),
                          show_progress=False)
     assert result.status == "RuntimeError" and "parameter thresholds must be" in result.error
+
+
+def test_a_leg_whose_data_ended_gets_no_decision_and_no_unhedged_order(workspace, tmp_path):
+    """SPTL's data ends on 2020-01-31: its price is filled forward after that, so TLT_SPTL must not trade."""
+    data = tmp_path / "data"
+    shutil.copytree(workspace / "data", data)
+    daily = data / "equity" / "usa" / "daily" / "sptl.zip"
+    with zipfile.ZipFile(daily) as z:
+        rows = z.read("sptl.csv").decode().splitlines()
+    with zipfile.ZipFile(daily, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("sptl.csv", "\n".join(r for r in rows if r[:8] <= "20200131") + "\n")
+    result, _ = backtest(workspace / "algorithms" / "pairs_reversion", dict(WINDOW, signal="zscore"),
+                         data_folder=data, show_progress=False)
+    assert result.status == "Completed", result.error
+    late = [m.groups() for m in map(TRADE.search, result.logs) if m and m.group(1) > "2020-01-31"]
+    assert not [t for t in late if t[1] == "TLT_SPTL"]
+    assert any("TLT_SPTL: no new bar for SPTL" in line for line in result.logs)
+    legs = [o for o in result.orders if o["symbol"] in ("TLT", "SPTL")]
+    assert all(o["status"] == "FILLED" for o in legs)   # no leg left waiting for a bar that never comes
