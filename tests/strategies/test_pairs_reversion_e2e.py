@@ -4,6 +4,7 @@ use only models cut off before each decision; plus the failure modes (no model, 
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import zipfile
@@ -14,6 +15,7 @@ import pytest
 from conftest_workspace import make_workspace
 from models import pairs_reversion as pr
 from models.lean_history import wide
+from models.pairs_reversion import report
 
 from qclocal.backtest import backtest
 from qclocal.data.calendars import session_dates
@@ -141,3 +143,34 @@ def test_a_leg_whose_data_ended_gets_no_decision_and_no_unhedged_order(workspace
     assert any("TLT_SPTL: no new bar for SPTL" in line for line in result.logs)
     legs = [o for o in result.orders if o["symbol"] in ("TLT", "SPTL")]
     assert all(o["status"] == "FILLED" for o in legs)   # no leg left waiting for a bar that never comes
+
+
+def test_report_command_reads_lean_and_csv_folders_and_takes_the_dates(workspace, tmp_path, capsys):
+    args = ["--object-store", str(workspace / "storage"), "--pairs", PAIRS, "--test-start", WINDOW["start"],
+            "--test-end", WINDOW["end"]]
+    lean = report.run_report(workspace / "data", workspace / "storage", pairs=PAIRS, train_end="2019-12-31",
+                             test_start=WINDOW["start"], test_end=WINDOW["end"])
+    research = _research(workspace, "lstm")
+    assert lean.trades.loc["combined", "pnl (lstm)"] == pytest.approx(
+        sum(pr.trade_summary(r)["pnl"] for r in research.values()), abs=0.01)
+    assert {str(c)[:10] for s in lean.signals.values() for c in s["cutoff"]} == {"2019-01-01", "2020-01-01"}
+    early = report.run_report(workspace / "data", workspace / "storage", pairs=PAIRS, train_end="2019-06-30",
+                              test_start=WINDOW["start"], test_end=WINDOW["end"])
+    assert {str(c)[:10] for s in early.signals.values() for c in s["cutoff"]} == {"2019-01-01"}
+    # the same market as Yahoo-style CSV.GZ files: imported on the fly, same results
+    qb = QuantBook(data_folder=workspace / "data", object_store=workspace / "storage")
+    tickers = ["IEMG", "EEM", "TLT", "SPTL"]
+    bars = qb.history([qb.add_equity(t, Resolution.DAILY).symbol for t in tickers], datetime(2015, 1, 1),
+                      datetime(2020, 4, 1), Resolution.DAILY)
+    (tmp_path / "ohlcv").mkdir()
+    for t in tickers:
+        frame = pd.DataFrame({k: wide(bars, k)[t] for k in ("open", "high", "low", "close", "volume")})
+        frame.index = frame.index.strftime("%Y-%m-%d")
+        frame.assign(adj=frame["close"]).rename(columns=str.title).rename(columns={"Adj": "Adj Close"}).to_csv(
+            tmp_path / "ohlcv" / f"{t}.csv.gz", index_label="Date")
+    report.main([*args, "--data", str(tmp_path), "--train-end", "2019-12-31", "--json", str(tmp_path / "r.json")])
+    assert "research backtests" in capsys.readouterr().out
+    from_csv = json.loads((tmp_path / "r.json").read_text())["trades"]
+    assert from_csv["combined"]["pnl (lstm)"] == pytest.approx(lean.trades.loc["combined", "pnl (lstm)"], abs=0.05)
+    with pytest.raises(SystemExit, match="no pairs_reversion model"):
+        report.run_report(workspace / "data", workspace / "storage", pairs=PAIRS, train_end="2018-06-30")

@@ -18,6 +18,7 @@ from .evaluation import (
     classification,
     combine,
     engle_granger,
+    evaluate_test,
     ib_fee,
     out_of_sample,
     trade_summary,
@@ -48,6 +49,6 @@ __all__ = [
     "grid_configs", "grid_search", "latest_probabilities", "prepare", "train_cutoff", "train_timeline", "STRATEGY", "save_cutoff", "save_timeline",
     "model_timeline", "pairs_from_loaded", "load_as_of", "RuleParameters", "PairTrader", "entry_direction",
     "leg_quantities", "out_of_sample", "classification", "calibration", "engle_granger", "ib_fee",
-    "PairBacktest", "backtest_pair", "combine", "trade_summary", "parse_pairs",
+    "PairBacktest", "backtest_pair", "combine", "trade_summary", "evaluate_test", "parse_pairs",
 ]
 

@@ -8,6 +8,7 @@
 - :func:`backtest_pair`: both legs as orders decided after the close and filled at the next open
   (market-on-open), Interactive Brokers fees as LEAN charges them, the same :class:`~.rules.PairTrader` as the
   algorithm. :func:`combine` sums pairs into one account.
+- :func:`evaluate_test`: all of the above for every pair over a test window (the notebook and the report CLI).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from .rules import PairTrader, RuleParameters, leg_quantities
 from .training import TrainedPair
 
 __all__ = ["out_of_sample", "classification", "calibration", "engle_granger", "ib_fee", "PairBacktest",
-           "backtest_pair", "combine", "trade_summary"]
+           "backtest_pair", "combine", "trade_summary", "TestEvaluation", "evaluate_test"]
 
 
 def out_of_sample(closes: pd.DataFrame, models: Sequence[TrainedPair], start, end) -> pd.DataFrame:
@@ -178,3 +179,45 @@ def trade_summary(result: PairBacktest) -> dict:
             "exits_reversion": int((exits["reason"] == "reversion").sum()),
             "fees": float(result.orders["fee"].sum()),
             "pnl": float(result.pnl.iloc[-1]) if len(result.pnl) else 0.0}
+
+
+@dataclass
+class TestEvaluation:
+    """Out-of-sample results over a test window: per-pair ``signals``; ``results[rule][pair]`` research
+    backtests for the LSTM rule and the plain z-score rule; combined ``equity[rule]``; ``scores`` (F1 at our and
+    the source's thresholds, against always-1) and ``trades`` (per pair and rule: trades, fees, PnL)."""
+
+    signals: dict[str, pd.DataFrame]
+    results: dict[str, dict[str, PairBacktest]]
+    equity: dict[str, pd.Series]
+    scores: pd.DataFrame
+    trades: pd.DataFrame
+
+
+def evaluate_test(closes: pd.DataFrame, opens: pd.DataFrame, models: dict[str, Sequence[TrainedPair]],
+                  source_thresholds: dict[str, float], start, end, *, stop_z: float = 3.0, hedge: str = "dollar",
+                  cash: float = 100_000.0) -> TestEvaluation:
+    """Signals, classification scores and both rules' research backtests of every pair in ``models``
+    (``{pair: its timeline}``) over ``[start, end]``; each date uses its as-of model."""
+    rules = {"lstm": RuleParameters(hold_days=5, stop_z=float(stop_z), hedge=hedge),
+             "zscore": RuleParameters(hold_days=0, stop_z=float(stop_z), exit_on_reversion=True, hedge=hedge)}
+    signals: dict[str, pd.DataFrame] = {}
+    results: dict[str, dict[str, PairBacktest]] = {kind: {} for kind in rules}
+    scores, trades = {}, {}
+    for name, timeline in models.items():
+        spec = timeline[0].spec
+        signals[name] = sig = out_of_sample(closes, timeline, start, end)
+        scores[name] = {f"{k} ({kind})": v for kind, thr in (("ours", sig["threshold"].iloc[0]),
+                                                             ("source thr", source_thresholds[name]))
+                        for k, v in classification(sig["label"], sig["probability"], thr).items()
+                        if k in ("f1", "accuracy") or (kind == "ours" and k in ("n", "positive_rate",
+                                                                              "f1_base_rate"))}
+        legs = [spec.a, spec.b]
+        for kind, rule in rules.items():
+            results[kind][name] = backtest_pair(opens[legs], closes[legs], sig, rule, use_probability=kind == "lstm")
+        trades[name] = {f"{k} ({kind})": v for kind in rules for k, v in trade_summary(results[kind][name]).items()
+                        if k in ("trades", "fees", "pnl")}
+    equity = {kind: combine(results[kind], cash) for kind in rules}
+    trades["combined"] = {f"pnl ({kind})": float(equity[kind].iloc[-1] - cash) for kind in rules}
+    return TestEvaluation(signals, results, equity, pd.DataFrame.from_dict(scores, orient="index"),
+                          pd.DataFrame.from_dict(trades, orient="index"))

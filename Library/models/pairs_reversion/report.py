@@ -1,14 +1,32 @@
-"""Tables and figures of the research notebook: per-pair results, spreads with entries, equity, calibration."""
+"""Tables and figures of the research notebook (per-pair results, spreads with entries, equity, calibration),
+and the out-of-sample report from the command line:
+
+    python -m models.pairs_reversion.report --data ../shared/market-data --object-store storage \
+        --train-end 2018-12-31 --test-start 2019-01-01 --test-end 2020-12-11
+
+``--data`` is a LEAN data folder, or a folder of CSV / CSV.GZ files in the market-data layout (``ohlcv/``,
+``close/``), which is first imported into a temporary LEAN folder with qclocal's importer. The models are the
+timeline in ``--object-store`` (trained by ``research/pairs_reversion.ipynb``) with cutoffs on or before the day
+after ``--train-end``; each test date uses the newest of them strictly before it. Prints test F1 against
+always-1 and both rules' research backtests (LEAN's fills and fees) per pair.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import argparse
+import json
+import tempfile
+from collections.abc import Mapping, Sequence
+from pathlib import Path
 
 import pandas as pd
 
-from .evaluation import PairBacktest
+from ..dates import as_timestamp
+from .evaluation import PairBacktest, TestEvaluation, evaluate_test
+from .persistence import model_timeline, pairs_from_loaded
+from .training import SOURCE_THRESHOLDS, parse_pairs
 
-__all__ = ["results_table", "plot_spread", "plot_equity", "plot_calibration", "plot_confusions"]
+__all__ = ["results_table", "plot_spread", "plot_equity", "plot_calibration", "plot_confusions", "run_report", "main"]
 
 
 def results_table(rows: Mapping[str, Mapping[str, object]]) -> pd.DataFrame:
@@ -73,3 +91,74 @@ def plot_confusions(matrices: Mapping[str, list], title: str = "Confusion matric
         ax.set_title(name, fontsize=9)
     fig.suptitle(title)
     return axes
+
+
+def _lean_folder(data: Path, tickers: Sequence[str], scratch: Path) -> Path:
+    """``data`` when it is a LEAN data folder; otherwise its CSVs of ``tickers`` imported into ``scratch``."""
+    if (data / "equity").is_dir():
+        return data
+    from qclocal.data.importer import ImportOptions, import_folder  # research tooling, never in an algorithm
+
+    import_folder(data, scratch, ImportOptions(tickers=frozenset(tickers), coarse=False, progress=False))
+    return scratch
+
+
+def run_report(data: str | Path, object_store: str | Path, *, pairs: str = "IEMG/EEM,ARKK/ARKW,TLT/SPTL,"
+               "SHY/VGSH,SOXX/ITA", train_end: str = "2018-12-31", test_start: str = "2019-01-01",
+               test_end: str = "2020-12-11", stop_z: float = 3.0, hedge: str = "dollar") -> TestEvaluation:
+    """The out-of-sample evaluation of the stored timeline on the data; see the module docstring."""
+    from qclocal.engine.enums import Resolution
+    from qclocal.object_store import ObjectStore
+    from qclocal.research import QuantBook
+
+    from ..lean_history import wide
+
+    specs = parse_pairs(pairs)
+    tickers = [t for s in specs for t in (s.a, s.b)]
+    last_cutoff = as_timestamp(train_end, "--train-end") + pd.Timedelta(days=1)
+    timeline = model_timeline(ObjectStore(object_store), log=lambda _: None)
+    cutoffs = [c for c in timeline.cutoffs() if pd.Timestamp(c) <= last_cutoff]
+    if not cutoffs:
+        raise SystemExit(f"no pairs_reversion model in {object_store} with a cutoff on or before {last_cutoff.date()}"
+                         f" (found {[str(c) for c in timeline.cutoffs()]}); train one with `qclocal research "
+                         "research/pairs_reversion.ipynb --parameter cutoffs <date>`")
+    models = {s.name: [pairs_from_loaded(timeline.as_of(pd.Timestamp(c) + pd.Timedelta(days=1)), [s.name])[s.name]
+                       for c in cutoffs] for s in specs}
+    with tempfile.TemporaryDirectory(prefix="pairs-report-") as scratch:
+        folder = _lean_folder(Path(data), tickers, Path(scratch))
+        qb = QuantBook(data_folder=folder, object_store=Path(object_store))
+        symbols = [qb.add_equity(t, Resolution.DAILY).symbol for t in tickers]
+        history = qb.history(symbols, as_timestamp(min(str(c) for c in cutoffs), "cutoff").to_pydatetime()
+                             - pd.Timedelta(days=800), (as_timestamp(test_end, "--test-end")
+                                                        + pd.Timedelta(days=1)).to_pydatetime(), Resolution.DAILY)
+    closes, opens = wide(history, "close"), wide(history, "open")
+    return evaluate_test(closes, opens, models, SOURCE_THRESHOLDS, test_start, test_end, stop_z=stop_z, hedge=hedge)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", required=True, help="LEAN data folder, or market-data CSV / CSV.GZ folder")
+    parser.add_argument("--object-store", required=True, help="ObjectStore folder holding the model timeline")
+    parser.add_argument("--pairs", default="IEMG/EEM,ARKK/ARKW,TLT/SPTL,SHY/VGSH,SOXX/ITA")
+    parser.add_argument("--train-end", default="2018-12-31", help="use models with cutoffs up to the next day")
+    parser.add_argument("--test-start", default="2019-01-01")
+    parser.add_argument("--test-end", default="2020-12-11")
+    parser.add_argument("--stop-z", type=float, default=3.0)
+    parser.add_argument("--hedge", choices=("dollar", "beta"), default="dollar")
+    parser.add_argument("--json", help="also write the two tables to this file")
+    args = parser.parse_args(argv)
+    result = run_report(args.data, args.object_store, pairs=args.pairs, train_end=args.train_end,
+                        test_start=args.test_start, test_end=args.test_end, stop_z=args.stop_z, hedge=args.hedge)
+    with pd.option_context("display.width", 200, "display.max_columns", 20):
+        print(f"test {args.test_start} .. {args.test_end}: classification (F1 at our and the source's thresholds)")
+        print(result.scores.round(3).to_string())
+        print("\nresearch backtests (both legs, market-on-open, IB fees): trades, fees, PnL after fees")
+        print(result.trades.round(2).to_string())
+    if args.json:
+        Path(args.json).write_text(json.dumps({"scores": result.scores.to_dict(orient="index"),
+                                               "trades": result.trades.to_dict(orient="index")}, indent=1,
+                                              default=float))
+
+
+if __name__ == "__main__":
+    main()
