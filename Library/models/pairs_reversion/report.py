@@ -23,6 +23,7 @@ import pandas as pd
 
 from ..dates import as_timestamp
 from .evaluation import PairBacktest, TestEvaluation, evaluate_test
+from .features import history_bars
 from .persistence import model_timeline, pairs_from_loaded
 from .training import SOURCE_THRESHOLDS, parse_pairs
 
@@ -128,9 +129,10 @@ def run_report(data: str | Path, object_store: str | Path, *, pairs: str = "IEMG
         folder = _lean_folder(Path(data), tickers, Path(scratch))
         qb = QuantBook(data_folder=folder, object_store=Path(object_store))
         symbols = [qb.add_equity(t, Resolution.DAILY).symbol for t in tickers]
-        history = qb.history(symbols, as_timestamp(min(str(c) for c in cutoffs), "cutoff").to_pydatetime()
-                             - pd.Timedelta(days=800), (as_timestamp(test_end, "--test-end")
-                                                        + pd.Timedelta(days=1)).to_pydatetime(), Resolution.DAILY)
+        bars = max(history_bars(m.spec.window, m.window_size) for timeline in models.values() for m in timeline)
+        first = as_timestamp(test_start, "--test-start") - pd.offsets.BDay(bars + 10)  # + room for holidays
+        last = as_timestamp(test_end, "--test-end") + pd.Timedelta(days=1)
+        history = qb.history(symbols, first.to_pydatetime(), last.to_pydatetime(), Resolution.DAILY)
     closes, opens = wide(history, "close"), wide(history, "open")
     return evaluate_test(closes, opens, models, SOURCE_THRESHOLDS, test_start, test_end, stop_z=stop_z, hedge=hedge)
 
