@@ -39,9 +39,6 @@ class ArraySeries:
     def __len__(self) -> int:
         return len(self.values)
 
-    def to_pandas(self, index: pd.Index | None = None) -> pd.Series:
-        return pd.Series(self.values, index=index)
-
     # -- elementwise ----------------------------------------------------------------------------------
     def _op(self, other: Any, fn: Any) -> ArraySeries:
         with np.errstate(all="ignore"):
