@@ -8,8 +8,6 @@ and so on) come from the library's rules for the exchange.
 from __future__ import annotations
 
 import datetime as dt
-import os
-import tempfile
 import threading
 from importlib.metadata import version
 from pathlib import Path
@@ -17,19 +15,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from qclocal.cache import cache_folder, write_atomically
+
 # Calendars are built once per exchange over a wide span and sliced. Building one (and importing
 # exchange-calendars) costs about a second of start-up, so the table is also kept on disk, per library version.
 _SPAN_START = pd.Timestamp("1970-01-01")
 _SPAN_END = pd.Timestamp("2040-12-31")
 _cache: dict[str, tuple[pd.Timestamp, pd.Timestamp, pd.DataFrame]] = {}
 _lock = threading.Lock()
-
-
-def cache_folder() -> Path:
-    """Where qclocal keeps what it can rebuild: ``$QCLOCAL_CACHE``, else ``$XDG_CACHE_HOME/qclocal``."""
-    if os.environ.get("QCLOCAL_CACHE"):
-        return Path(os.environ["QCLOCAL_CACHE"])
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "qclocal"
 
 
 def _table_file(exchange: str, lo: pd.Timestamp, hi: pd.Timestamp) -> Path:
@@ -49,15 +42,8 @@ def _read_table(path: Path) -> pd.DataFrame | None:
 
 
 def _write_table(path: Path, frame: pd.DataFrame) -> None:
-    """Atomically (a temporary file renamed into place); a cache that cannot be written is simply not kept."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=path.parent, prefix=".sessions-", suffix=".npz", delete=False) as fh:
-            np.savez(fh, session=frame.index.to_numpy(), open=frame["open"].to_numpy(),
-                     close=frame["close"].to_numpy(), tz=np.array(frame.attrs["tz"]))
-        os.replace(fh.name, path)
-    except OSError:
-        pass
+    write_atomically(path, lambda fh: np.savez(fh, session=frame.index.to_numpy(), open=frame["open"].to_numpy(),
+                                               close=frame["close"].to_numpy(), tz=np.array(frame.attrs["tz"])))
 
 
 def _build(exchange: str, lo: pd.Timestamp, hi: pd.Timestamp) -> pd.DataFrame:

@@ -11,13 +11,18 @@ of what LEAN has. A qclocal class names the LEAN type it stands for with ``@lean
 
 ``algorithm_imports_names()`` is the list of names ``from AlgorithmImports import *`` gives in LEAN; qclocal's
 AlgorithmImports resolves the ones outside its subset to ``absent(name)``, a type whose every use raises.
-The stubs are read lazily, only when a member is missing, so a run that stays inside the subset never reads them.
+
+Each LEAN member a class lacks gets a raising placeholder (``_Missing``) on the class, not a ``__getattr__``: on
+CPython 3.11 a class with ``__getattr__`` loses the interpreter's specialised attribute loads, which costs every
+``self.x`` on the hot path. The member lists parsed from the stubs are kept in qclocal's cache (``qclocal.cache``),
+one file per stub module and stubs version, so start-up does not parse the stubs again.
 """
 
 from __future__ import annotations
 
 import ast
 import functools
+import json
 import re
 import typing
 from collections.abc import Callable
@@ -27,6 +32,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from qclocal.cache import cache_folder, write_atomically
 from qclocal.engine.errors import NotInQCLocal, missing_member
 
 STUBS_DISTRIBUTION = "quantconnect-stubs"
@@ -37,14 +43,19 @@ LEAN_TYPES: dict[type, str] = {}
 
 # -- reading the stubs --------------------------------------------------------------------------------------
 @functools.cache
-def stubs_root() -> Path | None:
-    """The site-packages folder holding the stubs' ``QuantConnect/`` package, or None when they are absent."""
+def _stubs() -> tuple[Path, str] | None:
     try:
         dist = metadata.distribution(STUBS_DISTRIBUTION)
     except metadata.PackageNotFoundError:
         return None
     root = Path(str(dist.locate_file("")))
-    return root if (root / "QuantConnect" / "__init__.pyi").is_file() else None
+    return (root, dist.version) if (root / "QuantConnect" / "__init__.pyi").is_file() else None
+
+
+def stubs_root() -> Path | None:
+    """The site-packages folder holding the stubs' ``QuantConnect/`` package, or None when they are absent."""
+    found = _stubs()
+    return None if found is None else found[0]
 
 
 def _stub_file(module: str) -> Path | None:
@@ -63,11 +74,30 @@ class StubType:
     bases: tuple[str, ...]
 
 
+def _cached_types_file(module: str) -> Path:
+    found = _stubs()
+    assert found is not None
+    return cache_folder() / f"{STUBS_DISTRIBUTION}-{found[1]}" / f"{module}.json"
+
+
 @functools.cache
 def _module_types(module: str) -> dict[str, StubType]:
     path = _stub_file(module)
     if path is None:
         return {}
+    cached = _cached_types_file(module)
+    try:
+        return {name: StubType(frozenset(members), frozenset(settable), tuple(bases))
+                for name, (members, settable, bases) in json.loads(cached.read_bytes()).items()}
+    except (OSError, ValueError, TypeError):
+        pass  # absent or unreadable: parse the stub again
+    types = _parse_stub(path)
+    document = {name: [sorted(t.members), sorted(t.settable), list(t.bases)] for name, t in types.items()}
+    write_atomically(cached, lambda fh: fh.write(json.dumps(document).encode()))
+    return types
+
+
+def _parse_stub(path: Path) -> dict[str, StubType]:
     types: dict[str, StubType] = {}
     for node in ast.parse(path.read_text(encoding="utf-8")).body:
         if not isinstance(node, ast.ClassDef):
@@ -159,6 +189,21 @@ def missing(cls: type, name: str) -> Exception:
     return AttributeError(f"'{cls.__name__}' object has no attribute '{name}'")
 
 
+class _Missing:
+    """A LEAN member the class lacks (or its PascalCase spelling): reading it on an instance raises ``missing``.
+
+    A non-data descriptor, so an instance attribute of that name still wins; on the class itself it is absent."""
+    __slots__ = ("name",)
+
+    def __init__(self, name: str):
+        self.name = name
+
+    def __get__(self, obj: Any, owner: type | None = None) -> Any:
+        if obj is None:
+            raise AttributeError(f"type object '{getattr(owner, '__name__', owner)}' has no attribute '{self.name}'")
+        raise missing(type(obj), self.name)
+
+
 _NOTHING = object()
 
 
@@ -166,8 +211,27 @@ def _class_attr(cls: type, name: str) -> Any:
     """``name`` as the class defines it (no descriptor call, no metaclass fallback), or ``_NOTHING``."""
     for klass in cls.__mro__:
         if name in klass.__dict__:
-            return klass.__dict__[name]
+            defined = klass.__dict__[name]
+            return _NOTHING if isinstance(defined, _Missing) else defined
     return _NOTHING
+
+
+def _pascal(name: str) -> str | None:
+    """``set_holdings`` -> ``SetHoldings`` (the C# spelling), when that maps back to ``name``."""
+    pascal = "".join(part[:1].upper() + part[1:] for part in name.split("_"))
+    return pascal if pascal != name and _snake(pascal) == name else None
+
+
+def _install_missing(cls: type, qualname: str) -> None:
+    """A ``_Missing`` on ``cls`` for every LEAN member it lacks, and for the PascalCase spelling of every member."""
+    known = stub_type(qualname)
+    if known is None:  # stubs not installed: check every failed read instead (slower, never silent)
+        cls.__getattr__ = _getattr  # type: ignore[attr-defined]
+        return
+    for member in known.members:
+        for name in (member, _pascal(member)):
+            if name is not None and _class_attr(cls, name) is _NOTHING:
+                setattr(cls, name, _Missing(name))
 
 
 def _getattr(self: Any, name: str) -> Any:
@@ -202,8 +266,7 @@ def lean_type(qualname: str, guard_setting: bool = True) -> Callable[[type], typ
         LEAN_TYPES[cls] = qualname
         if isinstance(cls, LeanConstants):  # an enum or constant holder: its members are class attributes
             return cls
-        if "__getattr__" not in cls.__dict__:
-            cls.__getattr__ = _getattr  # type: ignore[attr-defined]
+        _install_missing(cls, qualname)
         if guard_setting and not hasattr(cls, "__slots__") and "__setattr__" not in cls.__dict__:
             cls.__setattr__ = _setattr  # type: ignore[assignment]
             init = cls.__init__

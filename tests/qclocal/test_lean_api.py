@@ -187,3 +187,34 @@ def test_every_class_algorithm_imports_exposes_is_surveyed(rows):
             if found not in surveyed:
                 unregistered.append(name)
     assert not unregistered
+
+
+def test_lean_typed_classes_have_no_getattr_so_attribute_loads_stay_specialised():
+    # a __getattr__ anywhere in the MRO costs every attribute read CPython's specialised path
+    with_hook = [cls.__name__ for cls in LEAN_TYPES if not isinstance(cls, lean_api.LeanConstants)
+                 and any("__getattr__" in klass.__dict__ for klass in cls.__mro__)]
+    assert not with_hook
+    # an instance attribute still wins over the placeholder of a LEAN member of the same name
+    algo = QCAlgorithm()
+    algo.add_option = "mine"  # a LEAN method, not a settable property: Python's own setattr
+    assert algo.add_option == "mine"
+    assert not hasattr(QCAlgorithm, "add_option")  # on the class the placeholder is absent
+
+
+def test_stub_member_lists_are_cached_per_module_and_a_bad_cache_is_parsed_again(tmp_path, monkeypatch):
+    monkeypatch.setenv("QCLOCAL_CACHE", str(tmp_path))
+    module = "QuantConnect.Orders"
+    parsed = lean_api._parse_stub(lean_api._stub_file(module))
+    lean_api._module_types.cache_clear()
+    try:
+        assert lean_api._module_types(module) == parsed
+        cached = lean_api._cached_types_file(module)
+        assert cached.is_file() and cached.parent.parent == tmp_path
+        lean_api._module_types.cache_clear()
+        assert lean_api._module_types(module) == parsed  # read back from the file
+        cached.write_text('{"Order": [["half', encoding="utf-8")  # a torn write
+        lean_api._module_types.cache_clear()
+        assert lean_api._module_types(module) == parsed
+        assert sorted(p.name for p in cached.parent.iterdir()) == [cached.name]  # no temporary file left
+    finally:
+        lean_api._module_types.cache_clear()
