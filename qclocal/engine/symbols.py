@@ -17,7 +17,7 @@ from qclocal.engine.lean_api import check_default, lean_type
 
 @lean_type("QuantConnect.Symbol")
 class Symbol:
-    __slots__ = ("value", "id", "security_type", "market", "_first")
+    __slots__ = ("value", "id", "security_type", "market", "_first", "_identity")
 
     def __init__(self, value: str, security_type: SecurityType = SecurityType.EQUITY, market: str = Market.USA,
                  sid: str | None = None):
@@ -26,6 +26,7 @@ class Symbol:
         self.market = market
         self.id = sid or self.value
         self._first = self.id.split(" ", 1)[0].upper()   # the SID's first ticker: the permanent identity
+        self._identity = (self._first, int(security_type), market)
 
     # Set by the engine while it runs (``corporate.resolve_ticker`` on its data folder): ticker -> SID as of today.
     resolver: Callable[[str], str] | None = None
@@ -37,9 +38,6 @@ class Symbol:
         sid = Symbol.resolver(ticker) if security_type == SecurityType.EQUITY and Symbol.resolver else None
         return Symbol(ticker, security_type, Market.USA, sid=sid)
 
-    def _key(self) -> tuple:
-        return (self._first, int(self.security_type), self.market)
-
     def __hash__(self) -> int:
         # the first ticker's hash: equal to the ticker string's for every security never renamed, so pandas
         # .loc["SPY"] finds it
@@ -47,7 +45,7 @@ class Symbol:
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, Symbol):
-            return self._key() == other._key()
+            return self is other or self._identity == other._identity
         if isinstance(other, str):
             return self.value == other.upper()
         return NotImplemented

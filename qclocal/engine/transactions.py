@@ -55,7 +55,9 @@ class Transactions:
         self.orders: dict[int, Order] = {}
         self.tickets: dict[int, OrderTicket] = {}
         self.events: list[OrderEvent] = []
-        self._open: dict[int, Order] = {}   # open orders only, so scans cost O(open), not O(all orders)
+        # open orders only, in id order, and by symbol: scans cost O(open), a symbol's look-up O(its own)
+        self._open: dict[int, Order] = {}
+        self._open_by_symbol: dict[Symbol, dict[int, Order]] = {}
         self._next_id = 1
 
     @property
@@ -88,8 +90,9 @@ class Transactions:
     def get_open_orders(self, symbol: Any = None) -> list[Order]:
         if not self._open:
             return []
-        sym = self._resolve(symbol)
-        return [o for o in self._open.values() if sym is None or o.symbol == sym]
+        if symbol is None:
+            return list(self._open.values())
+        return list(self._open_by_symbol.get(self._resolve(symbol), {}).values())
 
     def get_open_order_tickets(self, symbol: Any = None) -> list[OrderTicket]:
         return [self.tickets[o.id] for o in self.get_open_orders(symbol)]
@@ -102,7 +105,7 @@ class Transactions:
         if order is None or not order.status.is_open:
             return False
         order.status = OrderStatus.CANCELED
-        self._open.pop(order.id, None)
+        self._close(order)
         if tag:
             order.tag = tag
         self._event(order, OrderStatus.CANCELED, message="Canceled")
@@ -135,6 +138,7 @@ class Transactions:
         if not self._sufficient_buying_power(security, order):
             return ticket  # invalid at submission: counted in Total Orders (BrokerageTransactionHandler.AddOrder)
         self._open[order.id] = order
+        self._open_by_symbol.setdefault(order.symbol, {})[order.id] = order
         order.status = OrderStatus.SUBMITTED
         self._event(order, OrderStatus.SUBMITTED)
         return ticket
@@ -147,12 +151,20 @@ class Transactions:
         if self._portfolio.has_buying_power(security, order.quantity, security.price, fee):
             return True
         order.status = OrderStatus.INVALID
-        self._open.pop(order.id, None)
+        self._close(order)
         msg = (f"Insufficient buying power to complete order (Value:{abs(order.quantity * security.price):.2f}), "
                f"Reason: margin remaining {self._portfolio.margin_remaining:.2f}")
         order.tag = msg
         self._event(order, OrderStatus.INVALID, message=msg)
         return False
+
+    def _close(self, order: Order) -> None:
+        """``order`` is no longer open (filled, cancelled or invalid)."""
+        if self._open.pop(order.id, None) is not None:
+            same_symbol = self._open_by_symbol[order.symbol]
+            del same_symbol[order.id]
+            if not same_symbol:
+                del self._open_by_symbol[order.symbol]
 
     def _pre_order_check(self, security: Security, order: Order) -> str:
         if order.quantity == 0:
@@ -224,7 +236,7 @@ class Transactions:
             now = self._now()
             self._portfolio.apply_fill(security, order.quantity, price, fee, now)
             order.status = OrderStatus.FILLED
-            del self._open[order.id]
+            self._close(order)
             order.price = price
             order.quantity_filled = order.quantity
             order.last_fill_time = now
