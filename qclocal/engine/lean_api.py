@@ -74,10 +74,23 @@ class StubType:
     bases: tuple[str, ...]
 
 
-def _cached_types_file(module: str) -> Path:
+def _cache_file(key: str) -> Path:
     found = _stubs()
     assert found is not None
-    return cache_folder() / f"{STUBS_DISTRIBUTION}-{found[1]}" / f"{module}.json"
+    return cache_folder() / f"{STUBS_DISTRIBUTION}-{found[1]}" / f"{key}.json"
+
+
+def _cached(key: str, compute: Callable[[], Any], load: Callable[[Any], Any]) -> Any:
+    """``load(compute())``, with ``compute()``'s JSON kept in qclocal's cache per stubs version under ``key``;
+    an absent or unreadable file is computed again."""
+    path = _cache_file(key)
+    try:
+        return load(json.loads(path.read_bytes()))
+    except (OSError, ValueError, TypeError, KeyError):
+        pass
+    document = compute()
+    write_atomically(path, lambda fh: fh.write(json.dumps(document).encode()))
+    return load(document)
 
 
 @functools.cache
@@ -85,16 +98,11 @@ def _module_types(module: str) -> dict[str, StubType]:
     path = _stub_file(module)
     if path is None:
         return {}
-    cached = _cached_types_file(module)
-    try:
-        return {name: StubType(frozenset(members), frozenset(settable), tuple(bases))
-                for name, (members, settable, bases) in json.loads(cached.read_bytes()).items()}
-    except (OSError, ValueError, TypeError):
-        pass  # absent or unreadable: parse the stub again
-    types = _parse_stub(path)
-    document = {name: [sorted(t.members), sorted(t.settable), list(t.bases)] for name, t in types.items()}
-    write_atomically(cached, lambda fh: fh.write(json.dumps(document).encode()))
-    return types
+    return _cached(module,
+                   lambda: {name: [sorted(t.members), sorted(t.settable), list(t.bases)]
+                            for name, t in _parse_stub(path).items()},
+                   lambda document: {name: StubType(frozenset(members), frozenset(settable), tuple(bases))
+                                     for name, (members, settable, bases) in document.items()})
 
 
 def _parse_stub(path: Path) -> dict[str, StubType]:
@@ -149,13 +157,17 @@ def algorithm_imports_names() -> frozenset[str]:
     path = _stub_file("AlgorithmImports")
     if path is None:
         return frozenset()
+    return _cached("AlgorithmImports.names", lambda: sorted(_algorithm_imports_names(path)), frozenset)
+
+
+def _algorithm_imports_names(path: Path) -> set[str]:
     names: set[str] = set(_EXPLICIT)
     for module in _STAR_IMPORT.findall(path.read_text(encoding="utf-8")):
         if module == "typing":
             names.update(typing.__all__)
         elif (stub := _stub_file(module)) is not None:
             names.update(a or b for a, b in _TOP_LEVEL.findall(stub.read_text(encoding="utf-8")))
-    return frozenset(n for n in names if not n.startswith("_"))
+    return {n for n in names if not n.startswith("_")}
 
 
 # -- the fallback every LEAN-typed class gets ---------------------------------------------------------------

@@ -201,14 +201,14 @@ def test_lean_typed_classes_have_no_getattr_so_attribute_loads_stay_specialised(
     assert not hasattr(QCAlgorithm, "add_option")  # on the class the placeholder is absent
 
 
-def test_stub_member_lists_are_cached_per_module_and_a_bad_cache_is_parsed_again(tmp_path, monkeypatch):
+def test_stub_lists_are_cached_per_module_and_a_bad_cache_is_parsed_again(tmp_path, monkeypatch):
     monkeypatch.setenv("QCLOCAL_CACHE", str(tmp_path))
     module = "QuantConnect.Orders"
     parsed = lean_api._parse_stub(lean_api._stub_file(module))
     lean_api._module_types.cache_clear()
     try:
         assert lean_api._module_types(module) == parsed
-        cached = lean_api._cached_types_file(module)
+        cached = lean_api._cache_file(module)
         assert cached.is_file() and cached.parent.parent == tmp_path
         lean_api._module_types.cache_clear()
         assert lean_api._module_types(module) == parsed  # read back from the file
@@ -216,5 +216,10 @@ def test_stub_member_lists_are_cached_per_module_and_a_bad_cache_is_parsed_again
         lean_api._module_types.cache_clear()
         assert lean_api._module_types(module) == parsed
         assert sorted(p.name for p in cached.parent.iterdir()) == [cached.name]  # no temporary file left
+        names = lean_api._algorithm_imports_names(lean_api._stub_file("AlgorithmImports"))
+        lean_api.algorithm_imports_names.cache_clear()
+        assert lean_api.algorithm_imports_names() == names
+        assert lean_api._cache_file("AlgorithmImports.names").is_file()
     finally:
         lean_api._module_types.cache_clear()
+        lean_api.algorithm_imports_names.cache_clear()
