@@ -376,9 +376,16 @@ class Engine:
                 corporate_apply_split(algo, split)
         # 6. indicators
         if algo._indicators:
+            if self._routes_version != algo._indicator_registrations:
+                self._routes_version = algo._indicator_registrations
+                self._routes.clear()
+            routes = self._routes
             for idx, sub, point in updates:
                 if sub.data_type != "quote":
-                    for update in self._indicator_updates(idx, sub):
+                    route = routes.get(idx)
+                    if route is None:
+                        route = routes[idx] = self._indicator_updates(sub)
+                    for update in route:
                         update(point)
         # 7. on_splits, on_dividends, on_delistings, on_symbol_changed_events, then on_data
         for name in ("splits", "dividends", "delistings", "symbol_changed_events"):
@@ -458,8 +465,8 @@ class Engine:
         v = stream.rows[i]
         if sub.data_type == "trade":
             cls = CloseOnlyTradeBar if stream.close_only else TradeBar
-            return cls(stream.start_times[i], sub.symbol, v[0], v[1], v[2], v[3], v[4],
-                       end_time=stream.end_times[i], is_fill_forward=stream.ff_flags[i])
+            return cls(stream.start_times[i], sub.symbol, v[0], v[1], v[2], v[3], v[4], None, stream.end_times[i],
+                       stream.ff_flags[i])  # positional: keywords cost a bar's construction a third more
         end = stream.end_times[i]
         if sub.data_type == "quote":
             bid = Bar(v[0], v[1], v[2], v[3]) if v[3] > 0 else None
@@ -471,16 +478,10 @@ class Engine:
         point.symbol, point.time, point.end_time, point.value = sub.symbol, end, end, float(v[0])
         return point
 
-    def _indicator_updates(self, idx: int, sub: Subscription) -> list[Callable[[Any], Any]]:
-        """What each bar of stream ``idx`` updates, in registration order; built again after a registration."""
-        if self._routes_version != self.algo._indicator_registrations:
-            self._routes_version = self.algo._indicator_registrations
-            self._routes.clear()
-        route = self._routes.get(idx)
-        if route is None:
-            route = self._routes[idx] = [self._indicator_update(sub, *registered)
-                                         for registered in self.algo._indicators.get(sub.symbol, [])]
-        return route
+    def _indicator_updates(self, sub: Subscription) -> list[Callable[[Any], Any]]:
+        """What each bar of ``sub``'s stream updates, in registration order (kept per stream in ``_routes`` until
+        the next registration)."""
+        return [self._indicator_update(sub, *registered) for registered in self.algo._indicators.get(sub.symbol, [])]
 
     def _indicator_update(self, sub: Subscription, indicator: Any, resolution: Resolution | None,
                           selector: Callable | None) -> Callable[[Any], Any]:
