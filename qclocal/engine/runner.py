@@ -10,10 +10,12 @@ Per time step t (``../shared/lean-reference/semantics.md`` §1):
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import heapq
 import time as wallclock
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import datetime, time, timedelta
 from pathlib import Path
 from typing import Any
@@ -103,6 +105,22 @@ def corporate_apply_split(algo: QCAlgorithm, split: corporate.Split) -> None:
         algo.transactions.apply_split(split.symbol, split.split_factor)
 
 
+@contextlib.contextmanager
+def _bulk_load(freeze: bool) -> Iterator[None]:
+    """Loading streams allocates millions of objects that live for the whole run. The cyclic collector is paused
+    meanwhile (its full collections would scan the growing pile again and again), and with ``freeze`` they are
+    frozen out of its scans afterwards (``run_algorithm`` unfreezes at the end): 8% of the SMA benchmark."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+        if freeze:
+            gc.freeze()
+
+
 class Engine:
     def __init__(self, algorithm: QCAlgorithm, data_folder: Path, progress: Callable[[float], None] | None = None):
         self.algo = algorithm
@@ -124,6 +142,7 @@ class Engine:
         self._margin_calls = MarginCallScan()
         self._routes: dict[int, list[Callable[[Any], Any]]] = {}   # stream index -> its indicator updates
         self._routes_version = -1
+        self.freezes_gc = gc.get_freeze_count() == 0   # not when the host process froze objects itself
 
     # -- setup ----------------------------------------------------------------------------------------
     def _feed_start(self) -> datetime:
@@ -146,6 +165,10 @@ class Engine:
         return start
 
     def _add_streams(self, subs: list[Subscription], start: datetime) -> None:
+        with _bulk_load(self.freezes_gc):
+            self._load_streams(subs, start)
+
+    def _load_streams(self, subs: list[Subscription], start: datetime) -> None:
         for sub in subs:
             try:
                 stream = load_stream(sub, self.data_folder, start, self.algo.end_date)
@@ -646,6 +669,16 @@ def run_algorithm(algorithm: QCAlgorithm, data_folder: Path, object_store: Path,
         algorithm.error(f"Runtime Error: {exc}\n{error}")
     finally:
         Symbol.resolver = None
+    try:
+        return _result(algorithm, engine, sampler, status, error, Path(data_folder), started)
+    finally:
+        if engine.freezes_gc:
+            gc.unfreeze()   # the run's objects are collectable again
+
+
+def _result(algorithm: QCAlgorithm, engine: Engine, sampler: Sampler | None, status: str, error: str | None,
+            data_folder: Path, started: float) -> BacktestResult:
+    """LEAN's statistics, charts and runtime statistics of a finished run."""
     sampler = sampler or getattr(engine, "sampler", None) or Sampler(algorithm.start_date, algorithm.end_date)
     orders = [o.to_json() for o in algorithm.transactions.orders.values()]
     records = [v for _, v in algorithm.portfolio.trade_records]

@@ -3,6 +3,7 @@ RAW-mode dividends, close-only data, scheduling, bad input. Expected numbers are
 
 from __future__ import annotations
 
+import gc
 import json
 from datetime import date
 from pathlib import Path
@@ -253,3 +254,27 @@ def test_unimplemented_member_raises_naming_it(market, tmp_path):
     result = _run(Pascal(), market, tmp_path)
     assert "QCAlgorithm.SetStartDate is not implemented in qclocal" in result.error
     assert "set_start_date" in result.error
+
+
+class WatchesTheCollector(BuyOnce):
+    def on_data(self, data):
+        self.frozen_during_run = gc.get_freeze_count()
+        super().on_data(data)
+
+
+def test_loaded_streams_are_frozen_out_of_the_collector_during_the_run_only(market, tmp_path):
+    gc.unfreeze()
+    algo = WatchesTheCollector()
+    assert _run(algo, market, tmp_path).status == "Completed"
+    assert algo.frozen_during_run > 0 and gc.get_freeze_count() == 0 and gc.isenabled()
+    # a host process that froze objects itself keeps them frozen, and the engine leaves its freeze alone
+    host = [object() for _ in range(10)]
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        algo = WatchesTheCollector()
+        assert _run(algo, market, tmp_path).status == "Completed"
+        assert algo.frozen_during_run <= frozen and 0 < gc.get_freeze_count() <= frozen  # (frozen objects may die)
+    finally:
+        gc.unfreeze()
+    del host
