@@ -12,6 +12,7 @@ from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 _DAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
@@ -162,9 +163,13 @@ def _from_calendar(security_type: str) -> ExchangeHours:
     segments = [("premarket", _EXTENDED[0], regular[1]), regular, ("postmarket", regular[2], _EXTENDED[1])] \
         if security_type == "equity" else [regular]
     weekly = {i: segments for i in range(5)}
-    open_days = {d.date() for d in table.index}
-    holidays = {d.date() for d in pd.bdate_range(table.index[0], table.index[-1])} - open_days
-    early = {d.date(): c - d for d, c in table["close"].items() if (c.hour, c.minute) != (16, 0)}
+    open_days = table.index.to_numpy().astype("datetime64[D]")
+    days = np.arange(open_days[0], open_days[-1] + np.timedelta64(1, "D"))
+    weekdays = days[(days.view("int64") + 3) % 7 < 5]   # 1970-01-01 was a Thursday
+    holidays = set(np.setdiff1d(weekdays, open_days).tolist())   # datetime64[D].tolist() gives dates
+    close_after_midnight = table["close"].to_numpy() - open_days.astype("datetime64[ns]")
+    early_rows = np.flatnonzero(close_after_midnight != np.timedelta64(16, "h"))
+    early = {table.index[i].date(): table["close"].iloc[i] - table.index[i] for i in early_rows}
     return ExchangeHours(table.attrs["tz"], weekly, holidays, early, {})
 
 
