@@ -131,11 +131,18 @@ def read_factor_file(data_folder: Path, ticker: str, market: str = "usa") -> Fac
 
 @lru_cache(maxsize=256)
 def _factor_file(path: str, size: int, mtime_ns: int) -> FactorFile:
-    """Parsed factor file, cached by path, size and mtime (history() calls every bar would re-parse it)."""
-    raw = pd.read_csv(path, header=None)
-    dates = pd.to_datetime(raw[0].astype(str), format="%Y%m%d").to_numpy().astype("datetime64[D]")
-    ref = raw[3].to_numpy(float) if raw.shape[1] > 3 else np.zeros(len(raw))
-    return FactorFile(dates, raw[1].to_numpy(float), raw[2].to_numpy(float), ref)
+    """Parsed factor file, cached by path, size and mtime (history() calls every bar would re-parse it). Rows are
+    ``yyyymmdd,price factor,split factor[,reference price]``; read without pandas (a few rows per file, and one
+    file per subscription: pandas' per-call overhead was most of the cost)."""
+    rows = [line.split(",") for line in Path(path).read_text().splitlines() if line.strip()]
+    try:
+        if any(len(row[0].strip()) != 8 for row in rows):
+            raise ValueError("dates must be yyyymmdd")
+        dates = np.array([f"{r[0][:4]}-{r[0][4:6]}-{r[0][6:8]}" for r in rows], dtype="datetime64[D]")
+        columns = np.array([[float(x) for x in (r[1:4] + ["0"])[:3]] for r in rows]).reshape(len(rows), 3)
+    except (ValueError, IndexError) as exc:
+        raise ValueError(f"{path} is not a LEAN factor file ({exc}); import or generate it again") from None
+    return FactorFile(dates, columns[:, 0], columns[:, 1], columns[:, 2])
 
 
 def read_map_file(data_folder: Path, ticker: str, market: str = "usa") -> list[tuple[date, str]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from datetime import date
 import zipfile
 from pathlib import Path
 
@@ -12,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from qclocal.data import writers
+from qclocal.data import lean_format, writers
 from qclocal.data.sid import equity_sid
 
 
@@ -148,6 +149,19 @@ def test_factor_file_format_and_terminal_row(tmp_path: Path):
     assert writers.write_factor_file(tmp_path, "SPY", with_terminal).read_text().count("20501231") == 1
     with pytest.raises(ValueError, match="positive"):
         writers.write_factor_file(tmp_path, "SPY", rows.assign(price_factor=[0.0, 1.0]))
+
+
+def test_factor_file_reads_back_and_a_damaged_one_names_itself(tmp_path: Path):
+    rows = pd.DataFrame({"price_factor": [0.8646266], "split_factor": [0.5], "reference_price": [165.48]},
+                        index=pd.to_datetime(["2013-12-19"]))
+    path = writers.write_factor_file(tmp_path, "SPY", rows)
+    factors = lean_format.read_factor_file(tmp_path, "SPY")
+    assert factors.dates.tolist() == [date(2013, 12, 19), date(2050, 12, 31)]
+    assert factors.price_factor.tolist() == [0.8646266, 1.0] and factors.split_factor.tolist() == [0.5, 1.0]
+    assert factors.reference_price.tolist() == [165.48, 0.0]
+    path.write_text("20131219,0.86,1\n2014-03-20,0.9,1\n")
+    with pytest.raises(ValueError, match=r"spy\.csv is not a LEAN factor file"):
+        lean_format.read_factor_file(tmp_path, "SPY")
 
 
 def test_factor_rows_put_dividend_steps_on_the_last_day_before_the_ex_date():
