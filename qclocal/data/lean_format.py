@@ -28,13 +28,14 @@ class MissingDataError(FileNotFoundError):
 
 
 @lru_cache(maxsize=256)
-def _daily_or_hour_file(path: str, size: int, mtime_ns: int) -> pd.DataFrame:
-    """Parsed rows of one daily/hour zip, cached by path, size and mtime: history() calls every bar re-read it."""
+def _daily_or_hour_file(path: str, size: int, mtime_ns: int, scale: float) -> pd.DataFrame:
+    """Rows of one daily/hour zip, prices divided by ``scale``, cached by path, size and mtime: history() calls
+    every bar re-read it."""
     raw = _read_zip_csv(Path(path))
-    frame = raw.iloc[:, 1:6].astype(float)
-    frame.columns = TRADE_COLUMNS
-    frame.index = pd.DatetimeIndex(pd.to_datetime(raw[0], format="%Y%m%d %H:%M"), name="time")
-    return frame
+    values = raw.iloc[:, 1:6].to_numpy(dtype=float)
+    values[:, :4] /= scale   # open, high, low, close; not volume
+    return pd.DataFrame(values, columns=TRADE_COLUMNS,
+                        index=pd.DatetimeIndex(pd.to_datetime(raw[0], format="%Y%m%d %H:%M"), name="time"))
 
 
 def _read_zip_csv(path: Path, header=None) -> pd.DataFrame:
@@ -73,24 +74,23 @@ def read_bars(data_folder: Path, security_type: str, ticker: str, resolution: st
         if not path.is_file():
             raise MissingDataError(missing_data_message(path, ticker))
         stat = path.stat()
-        frame = _daily_or_hour_file(str(path), stat.st_size, stat.st_mtime_ns)
-        frame = frame[(frame.index >= pd.Timestamp(start)) & (frame.index < pd.Timestamp(end) + timedelta(days=1))].copy()
-    else:
-        parts = []
-        for day in days or []:
-            path = bar_file(data_folder, security_type, ticker, resolution, day, kind, market)
-            if not path.is_file():
-                continue  # no trading that day (LEAN skips missing minute files silently)
-            raw = _read_zip_csv(path)
-            idx = pd.Timestamp(day) + pd.to_timedelta(raw[0].to_numpy(), unit="ms")
-            part = raw.iloc[:, 1:1 + len(columns)].astype(float)
-            part.columns = columns
-            part.index = pd.DatetimeIndex(idx, name="time")
-            parts.append(part)
-        if not parts and kind == "trade":
-            path = bar_file(data_folder, security_type, ticker, resolution, (days or [start])[0], kind, market)
-            raise MissingDataError(missing_data_message(path, ticker))
-        frame = pd.concat(parts) if parts else pd.DataFrame(columns=columns, dtype=float)
+        frame = _daily_or_hour_file(str(path), stat.st_size, stat.st_mtime_ns, scale)
+        return frame[(frame.index >= pd.Timestamp(start)) & (frame.index < pd.Timestamp(end) + timedelta(days=1))].copy()
+    parts = []
+    for day in days or []:
+        path = bar_file(data_folder, security_type, ticker, resolution, day, kind, market)
+        if not path.is_file():
+            continue  # no trading that day (LEAN skips missing minute files silently)
+        raw = _read_zip_csv(path)
+        idx = pd.Timestamp(day) + pd.to_timedelta(raw[0].to_numpy(), unit="ms")
+        part = raw.iloc[:, 1:1 + len(columns)].astype(float)
+        part.columns = columns
+        part.index = pd.DatetimeIndex(idx, name="time")
+        parts.append(part)
+    if not parts and kind == "trade":
+        path = bar_file(data_folder, security_type, ticker, resolution, (days or [start])[0], kind, market)
+        raise MissingDataError(missing_data_message(path, ticker))
+    frame = pd.concat(parts) if parts else pd.DataFrame(columns=columns, dtype=float)
     price_cols = [c for c in frame.columns if not c.endswith("volume") and not c.endswith("size")]
     frame[price_cols] = frame[price_cols] / scale
     return frame
