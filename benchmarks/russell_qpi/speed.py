@@ -1,9 +1,10 @@
 """russell_qpi speed (issue 11, and issue 14's 500-symbol daily universe): the cost of the algorithm's daily step
-over N names, part by part, and the wall and CPU time of a whole qclocal backtest.
+over N names, part by part, and the wall and CPU time of a whole qclocal backtest (real or synthetic data).
 
     python benchmarks/russell_qpi/speed.py step --names 500 --days 250
     python benchmarks/russell_qpi/speed.py backtest --data-folder /work/russell-data/data \\
         --store /work/russell-data/store --start 2016-01-01 --end 2020-12-11
+    python benchmarks/russell_qpi/speed.py synthetic --root /work/russell-bench-data [--baseline ../base]
 
 ``step`` replays the algorithm's daily work outside the engine on a random 500-name market with the library
 functions ``algorithms/russell_qpi`` calls: append the day's bars (``RecentBars.append``), the features of every
@@ -13,6 +14,10 @@ times the former pandas path (``compute_features`` on the 30-bar frames) for the
 (``time.process_time``: on the shared machine wall times swing with the load; CPU time much less).
 ``backtest`` runs ``qclocal`` once and reports wall and CPU seconds (``resource.getrusage``). Every figure is
 printed with the 1-minute load average.
+``synthetic`` is the offline, reproducible 500-name backtest: the ``reversal`` market with 500 names and the demo's
+model (``qclocal demo --strategy russell_qpi``) are made once under ``--root``, then each run is a fresh child
+interpreter (``backtest_child.py``) timed from outside with ``os.wait4``, alternated with ``--baseline``'s checkout
+when given; orders and final equity must match. JSON copy in ``benchmarks/results/``.
 """
 
 from __future__ import annotations
@@ -167,14 +172,15 @@ def _synthetic_market(data: Path, stocks: int, seed: int, start: str, end: str) 
     return f"generated in {time.perf_counter() - started:.0f} s wall"
 
 
-def _trained_models(root: Path, data: Path, store: Path, end: str) -> str:
+def _trained_models(root: Path, data: Path, store: Path, end: str, new_market: bool) -> str:
     """The model timeline of ``qclocal demo --strategy russell_qpi`` (its notebook parameters, plus ``end``: the
-    data stop there) trained into ``store``; skipped when the store already holds its cutoff."""
+    data stop there) trained into ``store``; skipped when the store already holds its cutoff and the market was
+    not just (re)generated."""
     from qclocal.cli import DEMOS
     from qclocal.research import run_notebook
 
     params = {**DEMOS["russell_qpi"][2], "end": end}
-    if (store / q.STRATEGY / params["last_cutoff"]).is_dir():
+    if not new_market and (store / q.STRATEGY / params["last_cutoff"]).is_dir():
         return f"kept ({store / q.STRATEGY})"
     started = time.perf_counter()
     run_notebook(REPO / "research" / "russell_qpi.ipynb", params, output=root / "notebook" / time.strftime(
@@ -253,9 +259,9 @@ def synthetic(root: Path, start: str, end: str, variant: str, stocks: int, repea
     root = root.resolve()
     data, store = root / "data", root / "store"
     scenario, seed, notebook = DEMOS["russell_qpi"]
-    click.echo(f"market: {scenario} seed {seed}, {stocks} names, {notebook['history_start']}..{end}: "
-               f"{_synthetic_market(data, stocks, seed, notebook['history_start'], end)}")
-    click.echo(f"models: {_trained_models(root, data, store, end)}")
+    market = _synthetic_market(data, stocks, seed, notebook["history_start"], end)
+    click.echo(f"market: {scenario} seed {seed}, {stocks} names, {notebook['history_start']}..{end}: {market}")
+    click.echo(f"models: {_trained_models(root, data, store, end, market.startswith('generated'))}")
     parameters = {"start": start, "end": end,
                   **{k.replace("_", "-"): str(v).lower() for k, v in q.ABLATIONS[variant].items()}}
     checkouts = {"this": REPO, **({"baseline": baseline.resolve()} if baseline else {})}
