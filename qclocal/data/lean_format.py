@@ -27,7 +27,9 @@ class MissingDataError(FileNotFoundError):
     """A subscription's data file is absent; the message names the file and the command that creates it."""
 
 
-@lru_cache(maxsize=256)
+# 1,024 files: a 500-name universe reads each file twice (the seeding history() call, then the subscription), and
+# an LRU smaller than the universe would miss every time. The streams built from them take far more memory.
+@lru_cache(maxsize=1024)
 def _daily_or_hour_file(path: str, size: int, mtime_ns: int, scale: float) -> pd.DataFrame:
     """Rows of one daily/hour zip, prices divided by ``scale``, cached by path, size and mtime: history() calls
     every bar re-read it."""
