@@ -660,20 +660,33 @@ def run_algorithm(algorithm: QCAlgorithm, data_folder: Path, object_store: Path,
     status, error = "Completed", None
     sampler = None
     Symbol.resolver = lambda ticker: corporate.resolve_ticker(Path(data_folder), ticker)[0]
-    try:
-        sampler = engine.run()
-        algorithm.on_end_of_algorithm()
-    except Exception as exc:  # the algorithm failed: report it like LEAN (RuntimeError status)
-        status = "RuntimeError"
-        error = "".join(traceback.format_exception(exc))
-        algorithm.error(f"Runtime Error: {exc}\n{error}")
-    finally:
-        Symbol.resolver = None
-    try:
+    with _collector_for_a_run(engine):
+        try:
+            sampler = engine.run()
+            algorithm.on_end_of_algorithm()
+        except Exception as exc:  # the algorithm failed: report it like LEAN (RuntimeError status)
+            status = "RuntimeError"
+            error = "".join(traceback.format_exception(exc))
+            algorithm.error(f"Runtime Error: {exc}\n{error}")
+        finally:
+            Symbol.resolver = None
         return _result(algorithm, engine, sampler, status, error, Path(data_folder), started)
+
+
+@contextlib.contextmanager
+def _collector_for_a_run(engine: Engine) -> Iterator[None]:
+    """Each time step allocates thousands of short-lived objects (bars, points, slices, orders and their events),
+    and the cyclic collector's young generation ran every 700 of them: 9% of a 400-symbol run. It runs every
+    10,000 during the run; afterwards the thresholds are restored and the objects the engine froze are
+    collectable again."""
+    threshold = gc.get_threshold()
+    gc.set_threshold(max(threshold[0], 10_000), *threshold[1:])
+    try:
+        yield
     finally:
+        gc.set_threshold(*threshold)
         if engine.freezes_gc:
-            gc.unfreeze()   # the run's objects are collectable again
+            gc.unfreeze()
 
 
 def _result(algorithm: QCAlgorithm, engine: Engine, sampler: Sampler | None, status: str, error: str | None,

@@ -258,15 +258,17 @@ def test_unimplemented_member_raises_naming_it(market, tmp_path):
 
 class WatchesTheCollector(BuyOnce):
     def on_data(self, data):
-        self.frozen_during_run = gc.get_freeze_count()
+        self.frozen_during_run, self.threshold_during_run = gc.get_freeze_count(), gc.get_threshold()
         super().on_data(data)
 
 
-def test_loaded_streams_are_frozen_out_of_the_collector_during_the_run_only(market, tmp_path):
+def test_the_collector_is_tuned_for_the_run_only(market, tmp_path):
     gc.unfreeze()
+    threshold = gc.get_threshold()
     algo = WatchesTheCollector()
     assert _run(algo, market, tmp_path).status == "Completed"
     assert algo.frozen_during_run > 0 and gc.get_freeze_count() == 0 and gc.isenabled()
+    assert algo.threshold_during_run[0] >= 10_000 and gc.get_threshold() == threshold
     # a host process that froze objects itself keeps them frozen, and the engine leaves its freeze alone
     host = [object() for _ in range(10)]
     gc.freeze()
