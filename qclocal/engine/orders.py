@@ -68,6 +68,8 @@ class Order:
 
 @lean_type("QuantConnect.Orders.OrderTicket")
 class OrderTicket:
+    __slots__ = ("_order", "_transactions", "submit_request")   # one per order: Python's own setattr (lean_type)
+
     def __init__(self, order: Order, transactions: Transactions, request: SubmitOrderRequest | None = None):
         self._order = order
         self._transactions = transactions
@@ -256,8 +258,10 @@ class SubmitOrderRequest:
     @classmethod
     def from_order(cls, order: Order, asynchronous: bool = False) -> SubmitOrderRequest:
         """The request behind an order the algorithm placed, as ``ticket.submit_request``."""
-        request = cls(order.type, order.symbol.security_type, order.symbol, order.quantity, order.stop_price,
-                      order.limit_price, order.time, order.tag)
+        request = object.__new__(cls)   # the order's fields are already checked: no constructor validation
+        request.order_type, request.security_type, request.symbol = order.type, order.symbol.security_type, order.symbol
+        request.quantity, request.stop_price, request.limit_price = order.quantity, order.stop_price, order.limit_price
+        request.time, request.tag = order.time, order.tag
         request.order_id, request.asynchronous = order.id, bool(asynchronous)
         return request
 
